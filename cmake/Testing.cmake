@@ -1,0 +1,11 @@
+# guestd_add_test(NAME <dotted.name> SOURCES ... [LIBS ...] [LABELS unit|contract|integration])
+# The one helper every test target goes through.
+function(guestd_add_test)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  string(REPLACE "." "_" target "test_${T_NAME}")
+  add_executable(${target} ${T_SOURCES})
+  target_link_libraries(${target} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock guestd_options guestd_warnings)
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  add_test(NAME ${T_NAME} COMMAND ${target})
+  set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600)
+endfunction()

@@ -1,0 +1,25 @@
+// The settings of `guestd serve`, filled by the CLI from flags, the TOML --config file and GUESTD_* variables.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace guestd::core {
+
+struct serve_config {
+    std::string db = "guestd.db";                 // SQLite file (PostgreSQL URLs come later)
+    std::string listen = "127.0.0.1:8080";        // HOST:PORT; port 0 picks a free one
+    std::string public_url;                       // how guestd is reached from outside; "" = http://<listen>
+    unsigned threads = 0;                         // request workers (store calls); 0 = 2 x cores, at least 4
+    unsigned io_threads = 0;                      // Asio I/O threads; 0 = cores
+    unsigned hash_threads = 0;                    // argon2id workers; 0 = cores
+    std::size_t hash_queue = 64;                  // hashing requests waiting at most; past that 503
+    std::size_t body_limit = 64 * 1024;           // request body bytes; past that 413
+    std::size_t header_limit = 8 * 1024;          // request header bytes; past that 431
+    unsigned header_timeout_ms = 10'000;          // time to receive a whole request head
+    unsigned idle_timeout_ms = 60'000;            // keep-alive idle time before closing
+    bool demo = false;                            // create a demo merchant, partner and booking at start
+    std::string log_level = "info";
+};
+
+}  // namespace guestd::core

@@ -1,0 +1,79 @@
+// Partner credentials and guest tokens: creating merchants and partners (secrets shown once, stored as hashes)
+// and authenticating every call. Secrets are looked up by their hash, so no comparison of a secret ever
+// depends on its bytes; the Basic secret, looked up by client id, is compared with sodium_memcmp.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "store/store.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace guestd::domain {
+
+/// A partner calling on behalf of one merchant (Experience bearer).
+struct bearer_identity {
+    core::partner_id partner;
+    core::merchant_id merchant;
+};
+
+/// A partner identified by HTTP Basic (Paytronix); the merchant comes from the body.
+struct basic_identity {
+    core::partner_id partner;
+    bool b2b = false;
+    std::vector<core::merchant_id> merchants;
+};
+
+/// The guest behind an x-guest-token.
+struct guest_session {
+    core::account_id account;
+    core::guest_id guest;
+};
+
+struct new_merchant {
+    core::merchant_id id;
+    std::string name;
+    std::string hotel_token;  // shown once
+};
+
+struct new_partner {
+    core::partner_id id;
+    std::string name;
+    std::vector<core::merchant_id> merchants;
+    bool b2b = false;
+    std::string partner_token;  // shown once
+    std::string client_id;
+    std::string client_secret;  // shown once
+};
+
+class credentials {
+public:
+    credentials(store::database& db, const core::clock& clock);
+
+    /// Creates a merchant with a fresh hotel token. already_exists for a taken id; invalid_argument for an id
+    /// that is not positive or an empty name.
+    core::result<new_merchant> add_merchant(core::merchant_id id, std::string_view name);
+
+    /// Creates a partner granted the given merchants. not_found when a merchant does not exist.
+    core::result<new_partner> add_partner(std::string_view name, const std::vector<core::merchant_id>& merchants,
+                                          bool b2b);
+
+    /// Checks "<partner_token>:<hotel_token>" (the part after "Bearer "). unauthenticated when malformed,
+    /// unknown, disabled, or the partner is not granted that merchant.
+    core::result<bearer_identity> authenticate_bearer(std::string_view credentials) const;
+
+    /// Checks HTTP Basic client id and secret. unauthenticated when unknown, wrong or disabled.
+    core::result<basic_identity> authenticate_basic(std::string_view client_id, std::string_view secret) const;
+
+    /// Checks an x-guest-token: it must exist, be unexpired, unrevoked, and issued for this merchant and partner.
+    core::result<guest_session> authenticate_guest_token(std::string_view token, const bearer_identity& by) const;
+
+private:
+    store::database& db_;
+    const core::clock& clock_;
+};
+
+}  // namespace guestd::domain

@@ -1,0 +1,37 @@
+// The domain's front door: one object that owns every use case and what they share (database, clock,
+// password hasher). app/ builds it; api/ handlers and cli/ subcommands call it.
+#pragma once
+
+#include "core/clock.hpp"
+#include "store/store.hpp"
+
+#include <memory>
+
+namespace guestd::domain {
+
+class credentials;
+class accounts;
+class crm;
+class passwords;
+
+class services {
+public:
+    services(store::database& db, const core::clock& clock, std::unique_ptr<passwords> hasher);
+    ~services();
+
+    domain::credentials& credentials() { return *credentials_; }
+    domain::accounts& accounts() { return *accounts_; }
+    domain::crm& crm() { return *crm_; }
+    store::database& db() { return db_; }
+    const core::clock& clock() const { return clock_; }
+
+private:
+    store::database& db_;
+    const core::clock& clock_;
+    std::unique_ptr<passwords> passwords_;
+    std::unique_ptr<domain::credentials> credentials_;
+    std::unique_ptr<domain::accounts> accounts_;
+    std::unique_ptr<domain::crm> crm_;
+};
+
+}  // namespace guestd::domain

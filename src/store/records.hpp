@@ -1,0 +1,108 @@
+// The records the storage contract reads and writes: plain data, no behaviour, shared by every backend and by
+// the domain. Optional fields are NULL in the database and null in JSON.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace guestd::store {
+
+using core::unix_seconds;
+using opt_string = std::optional<std::string>;
+
+/// A 32-byte digest of a secret (SHA-256/BLAKE2b of a token), compared and indexed instead of the secret.
+using secret_hash = std::string;
+
+struct merchant {
+    core::merchant_id id;
+    std::string name;
+    unix_seconds created_at = 0;
+    int password_min_length = 8;
+};
+
+struct partner {
+    core::partner_id id;
+    std::string name;
+    std::string client_id;       // public half of the Paytronix Basic credentials
+    secret_hash client_secret_hash;
+    bool b2b = false;
+    bool disabled = false;
+    std::vector<core::merchant_id> merchants;  // granted merchants, ascending
+    unix_seconds created_at = 0;
+};
+
+/// Name/value pair, as custom_fields appear on the wire.
+struct custom_field {
+    std::string name;
+    std::string value;
+    friend bool operator==(const custom_field&, const custom_field&) = default;
+};
+
+/// The personal-space fields of a guest, as GET guest-informations shows them.
+struct profile {
+    opt_string title, firstname, lastname, phone, mobile, email, street, zip_code, city, state, country, birthdate,
+        language, nationality;
+    friend bool operator==(const profile&, const profile&) = default;
+};
+
+struct guest {
+    core::guest_id id;
+    core::merchant_id merchant;
+    profile fields;
+    opt_string identity_document_number;   // from PMS pushes; never shown on the personal-space API
+    std::vector<custom_field> custom_fields;  // customer custom fields, in insertion order
+    std::vector<std::string> privilege_badges;
+    std::int64_t version = 1;  // bumped on every change; the ETag of guest-informations
+    unix_seconds created_at = 0;
+    unix_seconds updated_at = 0;
+};
+
+struct account {
+    core::account_id id;
+    core::merchant_id merchant;
+    core::guest_id guest;
+    std::string username;             // defaults to the email; unique per merchant, case-insensitively
+    std::string printed_card_number;  // 16 digits, Luhn check digit, unique across guestd
+    std::string password_hash;        // argon2id PHC string
+    int failed_logins = 0;            // consecutive failures since the last success or lock
+    int lock_level = 0;               // how many times the lock was armed since the last success
+    unix_seconds locked_until = 0;    // 0 or a time in the past: not locked
+    unix_seconds created_at = 0;
+    unix_seconds password_changed_at = 0;
+    std::optional<unix_seconds> last_login_at;
+};
+
+struct session {
+    secret_hash token_hash;
+    core::merchant_id merchant;
+    core::partner_id partner;
+    core::account_id account;
+    unix_seconds created_at = 0;
+    unix_seconds expires_at = 0;
+    std::optional<unix_seconds> revoked_at;
+};
+
+struct reservation {
+    core::reservation_id id;
+    core::merchant_id merchant;
+    core::guest_id guest;
+    std::string reference;
+    std::string status;            // valid | option | cancelled
+    opt_string creation;           // "YYYY-MM-DD HH:MM:SS"
+    opt_string arrival;            // "YYYY-MM-DD"
+    opt_string departure;          // "YYYY-MM-DD"
+    opt_string total_amount;       // decimal as pushed ("460", "282.50")
+    opt_string currency;
+    opt_string room_type;          // first room's name
+    opt_string room_name;          // first room's number, as a string
+    std::vector<custom_field> custom_fields;  // booking extra_attributes and stay custom fields
+    std::string payload;           // the whole pushed booking as JSON, kept for the PMS full-replacement rule
+    unix_seconds updated_at = 0;
+};
+
+}  // namespace guestd::store
