@@ -27,7 +27,7 @@ const char* name(log_level level) {
 
 std::string timestamp() {
     using namespace std::chrono;
-    const auto now = system_clock::now();
+    const auto now = std::chrono::system_clock::now();
     const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
     std::string s = format_iso8601(duration_cast<seconds>(now.time_since_epoch()).count());
     char frac[8];

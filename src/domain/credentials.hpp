@@ -16,31 +16,31 @@ namespace guestd::domain {
 
 /// A partner calling on behalf of one merchant (Experience bearer).
 struct bearer_identity {
-    core::partner_id partner;
-    core::merchant_id merchant;
+    core::partner_id partner{0};
+    core::merchant_id merchant{0};
 };
 
 /// A partner identified by HTTP Basic (Paytronix); the merchant comes from the body.
 struct basic_identity {
-    core::partner_id partner;
+    core::partner_id partner{0};
     bool b2b = false;
     std::vector<core::merchant_id> merchants;
 };
 
 /// The guest behind an x-guest-token.
 struct guest_session {
-    core::account_id account;
-    core::guest_id guest;
+    core::account_id account{0};
+    core::guest_id guest{0};
 };
 
 struct new_merchant {
-    core::merchant_id id;
+    core::merchant_id id{0};
     std::string name;
     std::string hotel_token;  // shown once
 };
 
 struct new_partner {
-    core::partner_id id;
+    core::partner_id id{0};
     std::string name;
     std::vector<core::merchant_id> merchants;
     bool b2b = false;

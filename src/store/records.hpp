@@ -19,14 +19,14 @@ using opt_string = std::optional<std::string>;
 using secret_hash = std::string;
 
 struct merchant {
-    core::merchant_id id;
+    core::merchant_id id{0};
     std::string name;
     unix_seconds created_at = 0;
     int password_min_length = 8;
 };
 
 struct partner {
-    core::partner_id id;
+    core::partner_id id{0};
     std::string name;
     std::string client_id;       // public half of the Paytronix Basic credentials
     secret_hash client_secret_hash;
@@ -51,8 +51,8 @@ struct profile {
 };
 
 struct guest {
-    core::guest_id id;
-    core::merchant_id merchant;
+    core::guest_id id{0};
+    core::merchant_id merchant{0};
     profile fields;
     opt_string identity_document_number;   // from PMS pushes; never shown on the personal-space API
     std::vector<custom_field> custom_fields;  // customer custom fields, in insertion order
@@ -63,9 +63,9 @@ struct guest {
 };
 
 struct account {
-    core::account_id id;
-    core::merchant_id merchant;
-    core::guest_id guest;
+    core::account_id id{0};
+    core::merchant_id merchant{0};
+    core::guest_id guest{0};
     std::string username;             // defaults to the email; unique per merchant, case-insensitively
     std::string printed_card_number;  // 16 digits, Luhn check digit, unique across guestd
     std::string password_hash;        // argon2id PHC string
@@ -79,18 +79,18 @@ struct account {
 
 struct session {
     secret_hash token_hash;
-    core::merchant_id merchant;
-    core::partner_id partner;
-    core::account_id account;
+    core::merchant_id merchant{0};
+    core::partner_id partner{0};
+    core::account_id account{0};
     unix_seconds created_at = 0;
     unix_seconds expires_at = 0;
     std::optional<unix_seconds> revoked_at;
 };
 
 struct reservation {
-    core::reservation_id id;
-    core::merchant_id merchant;
-    core::guest_id guest;
+    core::reservation_id id{0};
+    core::merchant_id merchant{0};
+    core::guest_id guest{0};
     std::string reference;
     std::string status;            // valid | option | cancelled
     opt_string creation;           // "YYYY-MM-DD HH:MM:SS"

@@ -1,0 +1,190 @@
+#include "domain/accounts.hpp"
+
+#include "domain/secrets.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace guestd::domain {
+namespace {
+
+const char* const wrong_password = "The password provided for the customer is incorrect.";
+
+core::result<void> customer_not_found() { return core::fail(core::errc::not_found, "customer not found"); }
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+core::result<std::string> locked_for(core::unix_seconds remaining) {
+    return core::exhausted("too many failed logins, retry later", static_cast<int>(std::max<core::unix_seconds>(1, remaining)));
+}
+
+}  // namespace
+
+core::unix_seconds lock_policy::duration(int level) const {
+    core::unix_seconds d = base;
+    for (int i = 1; i < level && d < cap; ++i) d *= 2;
+    return std::min(d, cap);
+}
+
+accounts::accounts(store::database& db, const core::clock& clock, const passwords& hasher, lock_policy locks)
+    : db_(db), clock_(clock), hasher_(hasher), locks_(locks) {}
+
+core::result<bool> accounts::exists(core::merchant_id m, std::string_view email) {
+    auto uow = db_.begin(store::tx::read);
+    const auto guest = uow->guests().find_by_email(m, email);
+    if (!guest) return core::fail(core::errc::not_found, "customer not found");
+    return uow->accounts().find_by_guest(m, guest->id).has_value();
+}
+
+core::result<void> accounts::set_password(core::merchant_id m, std::string_view email, std::string_view password) {
+    // Check the policy and the guest before spending a hash on them.
+    {
+        auto uow = db_.begin(store::tx::read);
+        const auto merchant = uow->merchants().find(m);
+        if (!merchant) return customer_not_found();
+        if (auto ok = check_password_policy(password, merchant->password_min_length); !ok) return ok;
+        const auto guest = uow->guests().find_by_email(m, email);
+        if (!guest) return customer_not_found();
+        if (!uow->accounts().find_by_guest(m, guest->id) && !uow->guests().qualifies(m, guest->id))
+            return customer_not_found();
+    }
+    const std::string phc = hasher_.hash(password);
+
+    // Re-read inside the write transaction: the guest may have changed while we hashed.
+    auto uow = db_.begin(store::tx::write);
+    const auto guest = uow->guests().find_by_email(m, email);
+    if (!guest) return customer_not_found();
+    const auto now = clock_.now();
+    if (const auto account = uow->accounts().find_by_guest(m, guest->id)) {
+        uow->accounts().set_password(account->id, phc, now);
+        uow->sessions().revoke_all(account->id, now);
+        uow->commit();
+        return {};
+    }
+    if (!uow->guests().qualifies(m, guest->id)) return customer_not_found();
+
+    // Draw card numbers until one is free; a clash among 10^14 numbers is rare, five in a row is a bug.
+    store::account a{.merchant = m, .guest = guest->id, .username = guest->fields.email.value_or(std::string(email)),
+                     .password_hash = phc, .created_at = now, .password_changed_at = now};
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        a.printed_card_number = random_card_number();
+        if (uow->accounts().insert(a)) {
+            uow->commit();
+            return {};
+        }
+    }
+    return core::fail(core::errc::internal, "internal error", "could not allocate a printed card number or username");
+}
+
+core::result<std::string> accounts::login(const bearer_identity& by, std::string_view email,
+                                          std::string_view password) {
+    std::optional<store::account> account;
+    {
+        auto uow = db_.begin(store::tx::read);
+        const auto guest = uow->guests().find_by_email(by.merchant, email);
+        if (!guest) {
+            hasher_.verify_dummy(password);
+            return core::fail(core::errc::not_found, "customer not found");
+        }
+        account = uow->accounts().find_by_guest(by.merchant, guest->id);
+    }
+    if (!account) {
+        hasher_.verify_dummy(password);
+        return core::fail(core::errc::unauthenticated, wrong_password, "guest has no account");
+    }
+    if (account->locked_until > clock_.now()) return locked_for(account->locked_until - clock_.now());
+
+    // Verify outside any transaction: the hash is the slow part.
+    const bool ok = hasher_.verify(account->password_hash, password);
+    std::optional<std::string> upgraded;
+    if (ok && hasher_.needs_rehash(account->password_hash)) upgraded = hasher_.hash(password);
+
+    // Record the outcome against the account as it is now: another node may have counted failures meanwhile.
+    auto uow = db_.begin(store::tx::write);
+    const auto now = clock_.now();
+    const auto current = uow->accounts().find(by.merchant, account->id);
+    if (!current) return core::fail(core::errc::unauthenticated, wrong_password, "account vanished");
+    if (current->locked_until > now) return locked_for(current->locked_until - now);
+    if (!ok || current->password_hash != account->password_hash) {
+        int failures = current->failed_logins + 1;
+        int level = current->lock_level;
+        core::unix_seconds until = current->locked_until;
+        if (failures >= locks_.threshold) {
+            ++level;
+            until = now + locks_.duration(level);
+            failures = 0;
+        }
+        uow->accounts().set_lock_state(current->id, failures, level, until);
+        uow->commit();
+        return core::fail(core::errc::unauthenticated, wrong_password);
+    }
+    uow->accounts().record_login(current->id, now, upgraded);
+    std::string token = random_token();
+    uow->sessions().insert(store::session{.token_hash = digest(token), .merchant = by.merchant, .partner = by.partner,
+                                          .account = current->id, .created_at = now,
+                                          .expires_at = now + session_lifetime});
+    uow->commit();
+    return token;
+}
+
+core::result<store::guest> accounts::profile(core::merchant_id m, core::guest_id g) {
+    auto uow = db_.begin(store::tx::read);
+    auto guest = uow->guests().find(m, g);
+    if (!guest) return core::fail(core::errc::not_found, "customer not found");
+    return std::move(*guest);
+}
+
+core::result<store::guest> accounts::update_profile(core::merchant_id m, core::guest_id g,
+                                                    const std::vector<profile_change>& changes,
+                                                    std::optional<std::int64_t> if_match) {
+    std::vector<core::field_error> refused;
+    for (const auto& [field, value] : changes)
+        if (!value && !field->clearable) refused.push_back({std::string(field->name), "cannot be empty"});
+    if (!refused.empty()) return core::invalid("invalid request", std::move(refused));
+
+    auto uow = db_.begin(store::tx::write);
+    auto guest = uow->guests().find(m, g);
+    if (!guest) return core::fail(core::errc::not_found, "customer not found");
+    if (if_match && *if_match != guest->version)
+        return core::fail(core::errc::failed_precondition, "the guest was changed since; fetch it again");
+
+    const auto old_email = guest->fields.email;
+    for (const auto& [field, value] : changes) guest->fields.*(field->member) = value;
+    if (auto r = uow->guests().update(*guest); !r)
+        return core::fail(core::errc::already_exists, "email already used by another guest");
+
+    // A username that was the old email follows the email.
+    const auto& new_email = guest->fields.email;
+    if (new_email && old_email && *new_email != *old_email) {
+        if (const auto account = uow->accounts().find_by_guest(m, g); account && iequals(account->username, *old_email))
+            uow->accounts().set_username(account->id, *new_email);
+    }
+    auto updated = uow->guests().find(m, g);
+    uow->commit();
+    return std::move(*updated);
+}
+
+core::result<std::vector<reservation_view>> accounts::reservations(core::merchant_id m, core::guest_id g) {
+    auto uow = db_.begin(store::tx::read);
+    const auto merchant = uow->merchants().find(m);
+    if (!merchant) return core::fail(core::errc::not_found, "customer not found");
+    std::vector<reservation_view> out;
+    for (auto& r : uow->reservations().list_active(m, g)) out.push_back({std::move(r), merchant->name});
+    return out;
+}
+
+core::result<guest_view> accounts::show(core::merchant_id m, std::string_view email) {
+    auto uow = db_.begin(store::tx::read);
+    auto guest = uow->guests().find_by_email(m, email);
+    if (!guest) return core::fail(core::errc::not_found, "customer not found");
+    guest_view view{.guest = std::move(*guest)};
+    view.account = uow->accounts().find_by_guest(m, view.guest.id);
+    view.reservation_count = uow->reservations().count(m, view.guest.id);
+    return view;
+}
+
+}  // namespace guestd::domain

@@ -1,0 +1,85 @@
+// The guest's side of the Guests Personal Space: does an account exist, set a password (creating the account),
+// log in for a token, read and update the profile, list reservations. Free of HTTP and SQL.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "domain/credentials.hpp"
+#include "domain/passwords.hpp"
+#include "domain/profile_fields.hpp"
+#include "store/store.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace guestd::domain {
+
+/// Lock policy: `threshold` consecutive failures arm the lock for `base` seconds, doubling each time it is
+/// re-armed, up to `cap`.
+struct lock_policy {
+    int threshold = 10;
+    core::unix_seconds base = 60;
+    core::unix_seconds cap = 3600;
+    /// How long the lock lasts when armed for the level-th time (1-based).
+    core::unix_seconds duration(int level) const;
+};
+
+/// One field of a PUT guest-informations: the field and its new value (nullopt = JSON null).
+using profile_change = std::pair<const profile_field*, store::opt_string>;
+
+/// What GET guest-informations shows, plus the account facts the CLI adds.
+struct guest_view {
+    store::guest guest;
+    std::optional<store::account> account;
+    int reservation_count = 0;
+};
+
+struct reservation_view {
+    store::reservation reservation;
+    std::string hotel_name;
+};
+
+inline constexpr core::unix_seconds session_lifetime = 30 * 24 * 3600;
+
+class accounts {
+public:
+    accounts(store::database& db, const core::clock& clock, const passwords& hasher, lock_policy locks = {});
+
+    /// True when the guest has an account, false when not yet; not_found for an unknown email.
+    core::result<bool> exists(core::merchant_id m, std::string_view email);
+
+    /// Creates the account or replaces its password, revoking every session. not_found for an unknown guest, or
+    /// one with no account that no longer qualifies; invalid_argument when the password breaks the policy.
+    core::result<void> set_password(core::merchant_id m, std::string_view email, std::string_view password);
+
+    /// Checks the password and issues a guest token for (merchant, partner). not_found for an unknown email;
+    /// unauthenticated for a wrong password or no account; resource_exhausted while locked.
+    core::result<std::string> login(const bearer_identity& by, std::string_view email, std::string_view password);
+
+    /// The guest behind a session.
+    core::result<store::guest> profile(core::merchant_id m, core::guest_id g);
+
+    /// Applies every change or none. failed_precondition when if_match names another version; already_exists
+    /// when the new email belongs to another guest; invalid_argument when a non-clearable field is nulled.
+    core::result<store::guest> update_profile(core::merchant_id m, core::guest_id g,
+                                              const std::vector<profile_change>& changes,
+                                              std::optional<std::int64_t> if_match);
+
+    /// Non-cancelled reservations, newest arrival first, with the merchant's name.
+    core::result<std::vector<reservation_view>> reservations(core::merchant_id m, core::guest_id g);
+
+    /// The guest by email with its account and reservation count (the CLI's `guest show`).
+    core::result<guest_view> show(core::merchant_id m, std::string_view email);
+
+private:
+    store::database& db_;
+    const core::clock& clock_;
+    const passwords& hasher_;
+    lock_policy locks_;
+};
+
+}  // namespace guestd::domain

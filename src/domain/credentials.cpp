@@ -1,0 +1,108 @@
+#include "domain/credentials.hpp"
+
+#include "domain/secrets.hpp"
+
+#include <algorithm>
+
+namespace guestd::domain {
+namespace {
+
+constexpr std::size_t max_token_length = 256;
+
+core::result<bearer_identity> not_authenticated(std::string_view why) {
+    return core::fail(core::errc::unauthenticated, "invalid partner credentials", std::string(why));
+}
+
+}  // namespace
+
+credentials::credentials(store::database& db, const core::clock& clock) : db_(db), clock_(clock) {}
+
+core::result<new_merchant> credentials::add_merchant(core::merchant_id id, std::string_view name) {
+    if (id.value <= 0 || id.value > 2'147'483'647)
+        return core::invalid("invalid merchant", {{"id", "must be a positive 32-bit integer"}});
+    if (name.empty() || name.size() > 200)
+        return core::invalid("invalid merchant", {{"name", "must be 1 to 200 bytes"}});
+
+    new_merchant created{id, std::string(name), random_token()};
+    auto uow = db_.begin(store::tx::write);
+    store::merchant m{.id = id, .name = created.name, .created_at = clock_.now()};
+    if (auto r = uow->merchants().insert(m, digest(created.hotel_token)); !r)
+        return core::fail(core::errc::already_exists, "merchant " + std::to_string(id.value) + " already exists");
+    uow->commit();
+    return created;
+}
+
+core::result<new_partner> credentials::add_partner(std::string_view name,
+                                                   const std::vector<core::merchant_id>& merchants, bool b2b) {
+    if (name.empty() || name.size() > 200)
+        return core::invalid("invalid partner", {{"name", "must be 1 to 200 bytes"}});
+    if (merchants.empty()) return core::invalid("invalid partner", {{"merchant", "at least one is required"}});
+
+    auto uow = db_.begin(store::tx::write);
+    std::vector<core::merchant_id> granted = merchants;
+    std::sort(granted.begin(), granted.end());
+    granted.erase(std::unique(granted.begin(), granted.end()), granted.end());
+    for (auto m : granted)
+        if (!uow->merchants().find(m))
+            return core::fail(core::errc::not_found, "merchant " + std::to_string(m.value) + " does not exist");
+
+    new_partner created{.name = std::string(name), .merchants = granted, .b2b = b2b,
+                        .partner_token = random_token(), .client_id = "gd_" + random_token(12),
+                        .client_secret = random_token()};
+    store::partner p{.name = created.name, .client_id = created.client_id,
+                     .client_secret_hash = digest(created.client_secret), .b2b = b2b, .merchants = granted,
+                     .created_at = clock_.now()};
+    created.id = uow->partners().insert(p, digest(created.partner_token));
+    uow->commit();
+    return created;
+}
+
+core::result<bearer_identity> credentials::authenticate_bearer(std::string_view creds) const {
+    const auto colon = creds.find(':');
+    if (colon == std::string_view::npos || creds.size() > 2 * max_token_length)
+        return not_authenticated("bearer is not <partner_token>:<hotel_token>");
+    const auto partner_token = creds.substr(0, colon);
+    const auto hotel_token = creds.substr(colon + 1);
+    if (partner_token.empty() || hotel_token.empty()) return not_authenticated("empty token");
+
+    // Look secrets up by their digest: no comparison ever runs over the secret's own bytes.
+    auto uow = db_.begin(store::tx::read);
+    const auto partner = uow->partners().find_by_token(digest(partner_token));
+    if (!partner || partner->disabled) return not_authenticated("unknown or disabled partner");
+    const auto merchant = uow->merchants().find_by_hotel_token(digest(hotel_token));
+    if (!merchant) return not_authenticated("unknown hotel token");
+    if (!std::binary_search(partner->merchants.begin(), partner->merchants.end(), merchant->id))
+        return not_authenticated("partner not granted this merchant");
+    return bearer_identity{partner->id, merchant->id};
+}
+
+core::result<basic_identity> credentials::authenticate_basic(std::string_view client_id,
+                                                             std::string_view secret) const {
+    const auto refuse = [] { return core::fail(core::errc::unauthenticated, "invalid client credentials"); };
+    if (client_id.empty() || client_id.size() > max_token_length || secret.size() > max_token_length) return refuse();
+    auto uow = db_.begin(store::tx::read);
+    const auto partner = uow->partners().find_by_client_id(client_id);
+    // Hash the presented secret whether or not the client exists, then compare in constant time.
+    const auto presented = digest(secret);
+    if (!partner || partner->disabled || !digests_equal(presented, partner->client_secret_hash)) return refuse();
+    return basic_identity{partner->id, partner->b2b, partner->merchants};
+}
+
+core::result<guest_session> credentials::authenticate_guest_token(std::string_view token,
+                                                                  const bearer_identity& by) const {
+    const auto refuse = [](std::string why) {
+        return core::fail(core::errc::unauthenticated, "invalid or expired guest token", std::move(why));
+    };
+    if (token.empty() || token.size() > max_token_length) return refuse("malformed token");
+    auto uow = db_.begin(store::tx::read);
+    const auto s = uow->sessions().find(digest(token));
+    if (!s) return refuse("unknown token");
+    if (s->revoked_at) return refuse("revoked token");
+    if (s->expires_at <= clock_.now()) return refuse("expired token");
+    if (s->merchant != by.merchant || s->partner != by.partner) return refuse("token issued to another caller");
+    const auto account = uow->accounts().find(by.merchant, s->account);
+    if (!account) return refuse("account gone");
+    return guest_session{account->id, account->guest};
+}
+
+}  // namespace guestd::domain

@@ -1,0 +1,20 @@
+#include "domain/services.hpp"
+
+#include "domain/accounts.hpp"
+#include "domain/credentials.hpp"
+#include "domain/crm.hpp"
+#include "domain/passwords.hpp"
+
+namespace guestd::domain {
+
+services::services(store::database& db, const core::clock& clock, std::unique_ptr<passwords> hasher)
+    : db_(db),
+      clock_(clock),
+      passwords_(std::move(hasher)),
+      credentials_(std::make_unique<domain::credentials>(db, clock)),
+      accounts_(std::make_unique<domain::accounts>(db, clock, *passwords_)),
+      crm_(std::make_unique<domain::crm>(db, clock)) {}
+
+services::~services() = default;
+
+}  // namespace guestd::domain
