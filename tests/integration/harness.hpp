@@ -1,0 +1,152 @@
+// Black-box harness for the integration suites: temp directories, the real guestd binary run as a child process
+// (one-shot CLI commands and a `guestd serve` server), a small libcurl HTTP client and JSON helpers.
+// Nothing here links guestd code: the suites see guestd only as a program and a port.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace guestd::itest {
+
+/// Path of the guestd binary under test: $GUESTD_BINARY when set, else the build's GUESTD_BINARY definition,
+/// else "" (the caller reports that no binary was configured).
+std::string guestd_binary();
+
+/// A fresh directory made with mkdtemp under $TMPDIR (or /tmp), removed with its contents on destruction.
+class temp_dir {
+public:
+    temp_dir();
+    ~temp_dir();
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    /// The directory's absolute path.
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// What a finished child process left: its exit code (128 + signal when a signal ended it) and its output.
+struct run_result {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+/// Runs guestd with args, waits at most timeout (then SIGKILL), and returns its exit code, stdout and stderr.
+run_result run_guestd(const std::vector<std::string>& args,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+/// A `guestd serve` child process bound to a free loopback port; its stdout and stderr go to files.
+class server_process {
+public:
+    /// Starts `guestd serve --db db --listen 127.0.0.1:0`, writing `<log_stem>.stdout` and `<log_stem>.stderr`,
+    /// and waits at most timeout for the listening line; throws std::runtime_error (with its stderr) on failure.
+    server_process(const std::filesystem::path& db, const std::filesystem::path& log_stem,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    /// Kills the process (SIGKILL) if it is still running.
+    ~server_process();
+    server_process(const server_process&) = delete;
+    server_process& operator=(const server_process&) = delete;
+
+    /// "http://127.0.0.1:<port>", as the listening line announced it.
+    const std::string& base_url() const { return base_url_; }
+
+    /// Sends sig, waits at most timeout for the exit (then SIGKILL) and returns the exit code (128 + signal when
+    /// a signal ended it); returns the recorded code when the process already stopped.
+    int stop(int sig = SIGTERM, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    /// Whether the process has not been reaped yet.
+    bool running() const { return pid_ > 0; }
+
+    /// Everything the server has written to stderr so far.
+    std::string stderr_text() const;
+
+    /// Everything the server has written to stdout so far.
+    std::string stdout_text() const;
+
+private:
+    pid_t pid_ = -1;
+    int exit_code_ = -1;
+    std::filesystem::path out_path_;
+    std::filesystem::path err_path_;
+    std::string base_url_;
+};
+
+/// Header name/value pairs, in order.
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// One HTTP request: method, target (path and query) relative to the base URL, headers and an optional body.
+/// With a body and no Content-Type header, Content-Type: application/json is sent; a header with an empty
+/// value is removed from the request instead (e.g. {"Content-Type", ""} sends no Content-Type at all).
+struct http_request {
+    std::string method = "GET";
+    std::string target;
+    header_list headers;
+    std::optional<std::string> body;
+};
+
+/// One HTTP response; header names are lower-cased. status is 0 when no response arrived (error says why).
+struct http_response {
+    long status = 0;
+    header_list headers;
+    std::string body;
+    std::string error;
+
+    /// The first header with that name (case-insensitive), if any.
+    std::optional<std::string> header(std::string_view name) const;
+
+    /// The body parsed as JSON; records a test failure and returns null when it is not JSON.
+    boost::json::value json() const;
+};
+
+/// What one request through http_client was and what status came back.
+struct exchange {
+    std::string method;
+    std::string target;
+    long status = 0;
+};
+
+/// A blocking HTTP/1.1 client for one server, on libcurl; every request is bounded by a 30 s timeout.
+class http_client {
+public:
+    explicit http_client(std::string base_url);
+
+    /// Sends the request and returns the response (status 0 and error set when none arrived).
+    http_response send(const http_request& req);
+
+    /// Every request this client has sent, in order, with the status it got.
+    const std::vector<exchange>& history() const { return history_; }
+
+    const std::string& base_url() const { return base_url_; }
+
+private:
+    std::string base_url_;
+    std::vector<exchange> history_;
+};
+
+/// Percent-encodes s for use in a query string.
+std::string url_encode(std::string_view s);
+
+/// Parses text as JSON; throws std::system_error (boost) when it is not JSON.
+boost::json::value parse_json(std::string_view text);
+
+/// Whether the digits pass the Luhn check (the last digit is the check digit).
+bool luhn_valid(std::string_view digits);
+
+/// Reads a whole file; "" when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace guestd::itest
