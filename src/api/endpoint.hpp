@@ -55,6 +55,7 @@ struct caller {
     std::optional<core::partner_id> partner;
     std::optional<core::merchant_id> merchant;   // from the hotel token (Experience)
     std::optional<core::account_id> account;     // from x-guest-token
+    std::optional<core::guest_id> guest;         // from x-guest-token: the account's guest
     bool b2b = false;                            // partner holds b2b rights (Paytronix)
 };
 

@@ -32,6 +32,15 @@ core::result<new_merchant> credentials::add_merchant(core::merchant_id id, std::
     return created;
 }
 
+core::result<std::string> credentials::rotate_hotel_token(core::merchant_id id) {
+    std::string token = random_token();
+    auto uow = db_.begin(store::tx::write);
+    if (!uow->merchants().set_hotel_token(id, digest(token)))
+        return core::fail(core::errc::not_found, "merchant " + std::to_string(id.value) + " does not exist");
+    uow->commit();
+    return token;
+}
+
 core::result<new_partner> credentials::add_partner(std::string_view name,
                                                    const std::vector<core::merchant_id>& merchants, bool b2b) {
     if (name.empty() || name.size() > 200)

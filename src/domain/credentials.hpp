@@ -57,6 +57,10 @@ public:
     /// that is not positive or an empty name.
     core::result<new_merchant> add_merchant(core::merchant_id id, std::string_view name);
 
+    /// Replaces the merchant's hotel token with a fresh one and returns it; the old one stops working at once.
+    /// not_found for an unknown merchant.
+    core::result<std::string> rotate_hotel_token(core::merchant_id id);
+
     /// Creates a partner granted the given merchants. not_found when a merchant does not exist.
     core::result<new_partner> add_partner(std::string_view name, const std::vector<core::merchant_id>& merchants,
                                           bool b2b);

@@ -24,6 +24,8 @@ public:
     virtual std::optional<merchant> find(core::merchant_id id) = 0;
     virtual std::optional<merchant> find_by_hotel_token(const secret_hash& hotel_token_hash) = 0;
     virtual std::vector<merchant> list() = 0;
+    /// Replaces the merchant's hotel token digest; false when the merchant does not exist.
+    virtual bool set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash) = 0;
 };
 
 class partner_store {

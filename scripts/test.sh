@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, build everything, run the whole test suite (unit, contract,
+# integration). Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+cmake --preset ci
+cmake --build --preset ci
+ctest --preset ci --output-on-failure --timeout 900 -j2

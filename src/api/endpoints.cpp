@@ -1,0 +1,154 @@
+#include "api/endpoints.hpp"
+
+#include "api/errors.hpp"
+#include "api/experience/handlers.hpp"
+#include "api/experience/schemas.hpp"
+#include "api/openapi.hpp"
+#include "api/ops/handlers.hpp"
+
+#include <vector>
+
+namespace guestd::api {
+namespace {
+
+namespace xp = experience;
+namespace xs = experience::schemas;
+using enum verb;
+using enum auth_kind;
+
+constexpr std::string_view personal_space = "Guests Personal Space";
+constexpr std::string_view pms = "PMS push";
+constexpr std::string_view crm = "CRM";
+constexpr std::string_view ops_tag = "Ops";
+
+// The error answers every partner-authenticated Experience call can give.
+response_spec unauthorized{401, nullptr, "Missing or wrong partner credentials"};
+response_spec bad_request{400, nullptr, "A field is missing, has the wrong type or breaks its rule"};
+
+std::vector<endpoint> build() {
+    return {
+        // Guests Personal Space
+        {.method = get, .path = "/api/xp-guest-account/account-exists", .speaks = dialect::experience,
+         .auth = partner_bearer, .summary = "Does the guest have an account?",
+         .description = "200 with account-exists true or false for a known guest, 404 for an unknown email.",
+         .query = {{"email", true, string_format::email, "The guest's email, compared case-insensitively"}},
+         .responses = {{200, &xs::account_exists, "The guest is known"}, bad_request, unauthorized,
+                       {404, nullptr, "No guest of this merchant has that email"}},
+         .handler = &xp::account_exists, .tag = personal_space},
+        {.method = post, .path = "/api/xp-guest-account/update-password", .speaks = dialect::experience,
+         .auth = partner_bearer, .pool = pool_kind::hashing, .summary = "Create the account or change its password",
+         .description = "Creates the loyalty account of a qualifying guest, or replaces its password; revokes "
+                        "every guest token of the account.",
+         .request_body = &xs::credentials,
+         .responses = {{200, nullptr, "Done; empty body"}, bad_request, unauthorized,
+                       {404, nullptr, "Unknown guest, or a guest that does not qualify"},
+                       {503, nullptr, "Hashing capacity exhausted; retry after Retry-After"}},
+         .handler = &xp::update_password, .tag = personal_space},
+        {.method = post, .path = "/api/xp-guest-account/login", .speaks = dialect::experience,
+         .auth = partner_bearer, .pool = pool_kind::hashing, .summary = "Log the guest in",
+         .description = "Checks the password and returns a guest token valid 30 days for this merchant and "
+                        "partner. 10 consecutive failures lock the account (1 minute, doubling up to an hour).",
+         .request_body = &xs::credentials,
+         .responses = {{200, &xs::token, "The guest token"}, bad_request,
+                       {401, nullptr, "Wrong password, no account yet, or wrong partner credentials"},
+                       {404, nullptr, "No guest of this merchant has that email"},
+                       {429, nullptr, "The account is locked; retry after Retry-After"},
+                       {503, nullptr, "Hashing capacity exhausted; retry after Retry-After"}},
+         .handler = &xp::login, .tag = personal_space},
+        {.method = get, .path = "/api/xp-guest-account/guest-informations", .speaks = dialect::experience,
+         .auth = partner_bearer_and_guest_token, .summary = "Read the guest's profile",
+         .description = "Every profile field (null when unknown), custom fields and badges, with an ETag.",
+         .responses = {{200, &xs::guest_information, "The profile"},
+                       {401, nullptr, "Wrong partner credentials or guest token"}},
+         .handler = &xp::get_guest_information, .tag = personal_space},
+        {.method = put, .path = "/api/xp-guest-account/guest-informations", .speaks = dialect::experience,
+         .auth = partner_bearer_and_guest_token, .summary = "Update the guest's profile",
+         .description = "Partial and all-or-nothing; null clears a field except mobile, birthdate and email. "
+                        "Honours If-Match with the ETag of GET.",
+         .request_body = &xs::guest_information_update,
+         .responses = {{200, &xs::guest_information, "The whole updated profile"}, bad_request,
+                       {401, nullptr, "Wrong partner credentials or guest token"},
+                       {409, nullptr, "The email belongs to another guest"},
+                       {412, nullptr, "If-Match does not match the current ETag"}},
+         .handler = &xp::put_guest_information, .tag = personal_space},
+        {.method = get, .path = "/api/xp-guest-account/guest-reservations", .speaks = dialect::experience,
+         .auth = partner_bearer_and_guest_token, .summary = "List the guest's reservations",
+         .description = "Non-cancelled reservations, newest arrival first.",
+         .responses = {{200, &xs::reservations, "The reservations"},
+                       {401, nullptr, "Wrong partner credentials or guest token"}},
+         .handler = &xp::guest_reservations, .tag = personal_space},
+
+        // PMS push
+        {.method = post, .path = "/api/xp-store-bookings/bookings", .speaks = dialect::experience,
+         .auth = partner_bearer, .summary = "Create or replace bookings",
+         .description = "An atomic batch of 1 to 1000 bookings; each replaces the stored booking with the same "
+                        "reference, and its customer the guest's PMS fields.",
+         .request_body = &xs::bookings_push,
+         .responses = {{200, &xs::batch_success, "Every booking stored"},
+                       {400, nullptr, "An item breaks a rule; nothing was stored"}, unauthorized},
+         .handler = &xp::push_bookings, .errors = error_style::batch, .tag = pms},
+        {.method = post, .path = "/api/xp-store-bookings/customers", .speaks = dialect::experience,
+         .auth = partner_bearer, .summary = "Create or replace customers",
+         .description = "An atomic batch of 1 to 1000 PMS customers; each replaces the guest's PMS fields.",
+         .request_body = &xs::customers_push,
+         .responses = {{200, &xs::batch_success, "Every customer stored"},
+                       {400, nullptr, "An item breaks a rule; nothing was stored"}, unauthorized},
+         .handler = &xp::push_customers, .errors = error_style::batch, .tag = pms},
+
+        // Email lists and custom fields
+        {.method = post, .path = "/api/xp-email-lists/members", .speaks = dialect::experience,
+         .auth = partner_bearer, .summary = "Add members to an email list",
+         .description = "Unknown emails become guests; membership makes a guest eligible for an account.",
+         .request_body = &xs::list_add,
+         .responses = {{200, &xs::list_add_result, "added: new memberships; updated: already members"},
+                       bad_request, unauthorized},
+         .handler = &xp::add_list_members, .tag = crm},
+        {.method = del, .path = "/api/xp-email-lists/members", .speaks = dialect::experience,
+         .auth = partner_bearer, .summary = "Remove a member from an email list",
+         .query = {{"list", true, string_format::non_empty, "The list's name"},
+                   {"email", true, string_format::email, "The member's email"}},
+         .responses = {{200, &xs::list_remove_result, "Removed"}, bad_request, unauthorized,
+                       {404, nullptr, "That email is not on that list"}},
+         .handler = &xp::remove_list_member, .tag = crm},
+        {.method = post, .path = "/api/xp-customs-fields", .speaks = dialect::experience, .auth = partner_bearer,
+         .summary = "Set a guest's custom fields",
+         .description = "Replaces the named customer custom fields and the named stay custom fields of the "
+                        "guest's reservations.",
+         .query = {{"email", true, string_format::email, "The guest's email"}},
+         .request_body = &xs::custom_fields_update,
+         .responses = {{200, &xs::custom_fields_result, "What was set, and the stay references that were not"},
+                       bad_request, unauthorized, {404, &xs::customer_not_found, "Unknown email"}},
+         .handler = &xp::set_custom_fields, .tag = crm},
+        {.method = get, .path = "/api/xp-customs-fields", .speaks = dialect::experience, .auth = partner_bearer,
+         .summary = "Read a guest's custom fields",
+         .query = {{"email", true, string_format::email, "The guest's email"}},
+         .responses = {{200, &xs::custom_fields, "The customer and stay custom fields"}, bad_request, unauthorized,
+                       {404, &xs::customer_not_found, "Unknown email"}},
+         .handler = &xp::get_custom_fields, .tag = crm},
+
+        // Ops
+        {.method = get, .path = "/healthz", .speaks = dialect::ops, .summary = "Liveness",
+         .responses = {{200, nullptr, "The process serves"}}, .handler = &ops::healthz, .tag = ops_tag},
+        {.method = get, .path = "/readyz", .speaks = dialect::ops, .summary = "Readiness",
+         .responses = {{200, nullptr, "The store answers"}, {503, nullptr, "The store does not answer"}},
+         .handler = &ops::readyz, .tag = ops_tag},
+        {.method = get, .path = "/metrics", .speaks = dialect::ops, .summary = "Prometheus metrics",
+         .responses = {{200, nullptr, "Prometheus text format 0.0.4"}}, .handler = &ops::metrics, .tag = ops_tag},
+        {.method = get, .path = "/openapi.yaml", .speaks = dialect::ops, .summary = "This document",
+         .responses = {{200, nullptr, "OpenAPI 3.1 YAML"}}, .handler = &ops::openapi, .tag = ops_tag},
+    };
+}
+
+}  // namespace
+
+std::span<const endpoint> endpoints() {
+    static const std::vector<endpoint> table = build();
+    return table;
+}
+
+const std::string& openapi_document() {
+    static const std::string doc = render_openapi(endpoints(), version);
+    return doc;
+}
+
+}  // namespace guestd::api

@@ -1,0 +1,64 @@
+#include "app/app.hpp"
+
+#include "api/api.hpp"
+#include "api/endpoints.hpp"
+#include "app/demo.hpp"
+#include "core/log.hpp"
+#include "domain/passwords.hpp"
+#include "domain/secrets.hpp"
+#include "http/server.hpp"
+#include "store/sqlite/sqlite_database.hpp"
+
+#include <algorithm>
+#include <ostream>
+#include <thread>
+
+namespace guestd::app {
+namespace {
+
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+core::log_level parse_level(const std::string& s) {
+    if (s == "debug") return core::log_level::debug;
+    if (s == "warn") return core::log_level::warn;
+    if (s == "error") return core::log_level::error;
+    return core::log_level::info;
+}
+
+}  // namespace
+
+std::unique_ptr<system> open(const std::string& db_path, unsigned connections) {
+    domain::init_crypto();
+    auto sys = std::make_unique<system>();
+    sys->db = store::sqlite::open({.path = db_path, .pool_size = connections}, sys->clock);
+    sys->services = std::make_unique<domain::services>(*sys->db, sys->clock, std::make_unique<domain::passwords>());
+    return sys;
+}
+
+int serve(const core::serve_config& given, std::ostream& out) {
+    core::set_log_level(parse_level(given.log_level));
+
+    // Resolve the defaults that depend on the machine.
+    core::serve_config config = given;
+    if (config.threads == 0) config.threads = std::max(4u, 2 * cores());
+    if (config.io_threads == 0) config.io_threads = cores();
+    if (config.hash_threads == 0) config.hash_threads = cores();
+
+    // Open the store with a connection for every thread that may hold a unit of work at once.
+    auto sys = open(config.db, config.threads + config.hash_threads + 1);
+    api::dispatcher dispatcher(api::endpoints(), *sys->services);
+    http::server server(config, dispatcher);
+
+    const std::string url = config.public_url.empty() ? "http://" + server.local_endpoint() : config.public_url;
+    out << "guestd listening on http://" << server.local_endpoint() << std::endl;
+    core::log(core::log_level::info, "listening",
+              {{"address", server.local_endpoint()}, {"db", config.db}, {"threads", config.threads},
+               {"hash_threads", config.hash_threads}});
+    if (config.demo) print_demo(*sys->services, url, out);
+
+    server.run();
+    core::log(core::log_level::info, "stopped");
+    return 0;
+}
+
+}  // namespace guestd::app

@@ -1,0 +1,31 @@
+// Wiring: config -> store -> services -> server. The CLI's subcommands open guestd through here, so every
+// subcommand and the server share one way of building the system.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "domain/services.hpp"
+#include "store/store.hpp"
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+namespace guestd::app {
+
+/// A database and the domain services on it: what every subcommand needs.
+struct system {
+    core::system_clock clock;
+    std::unique_ptr<store::database> db;
+    std::unique_ptr<domain::services> services;
+};
+
+/// Opens (creating and migrating if needed) the database at path with `connections` connections at most, and
+/// builds the services on it. Throws core::backend_error or std::runtime_error with a clear message.
+std::unique_ptr<system> open(const std::string& db_path, unsigned connections = 4);
+
+/// Runs `guestd serve` until SIGINT/SIGTERM: prints "guestd listening on <url>" as the first line of `out`, then
+/// (with config.demo) the demo credentials and curl commands. Returns the process exit code.
+int serve(const core::serve_config& config, std::ostream& out);
+
+}  // namespace guestd::app
