@@ -1,0 +1,119 @@
+// One SQLite connection with its prepared-statement cache, and the statement handle the stores run queries
+// through. Internal to the SQLite backend: every SQLite error becomes a core::backend_error here, named after
+// the query that failed (never its bound values).
+#pragma once
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "store/sqlite/queries.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace guestd::store::sqlite {
+
+/// Thrown when a statement breaks a UNIQUE or PRIMARY KEY constraint; stores turn it into already_exists.
+class unique_violation : public core::backend_error {
+public:
+    using core::backend_error::backend_error;
+};
+
+/// Marks a bound value as a BLOB (secret hashes) rather than TEXT.
+struct blob {
+    std::string_view bytes;
+};
+
+/// The settings every connection is opened with.
+struct connection_settings {
+    int busy_timeout_ms = 5000;
+    std::int64_t cache_kib = 8192;
+};
+
+/// An open database handle in WAL mode with synchronous=FULL and foreign keys on. Used by one thread at a time.
+class connection {
+public:
+    /// Opens (creating if needed) the file at path; throws core::backend_error naming the path on failure.
+    connection(const std::string& path, const connection_settings& settings);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    /// Runs SQL without parameters or results (transaction control, migration scripts); `what` names it in errors.
+    void exec(std::string_view what, const std::string& sql);
+    /// The cached prepared statement for q, preparing it on first use.
+    sqlite3_stmt* prepared(const query& q);
+    /// True while a transaction is open.
+    bool in_transaction() const;
+    sqlite3* handle() const { return db_; }
+
+private:
+    sqlite3* db_ = nullptr;
+    std::unordered_map<const query*, sqlite3_stmt*> cache_;
+};
+
+/// Throws the backend_error for SQLite result code rc: transient for BUSY and LOCKED, unique_violation for a
+/// UNIQUE or PRIMARY KEY constraint, otherwise permanent. `what` names the query or step that failed.
+[[noreturn]] void throw_error(sqlite3* db, int rc, std::string_view what);
+
+/// A cached statement in use: binds its arguments to ?1..?N, steps through rows, and resets itself when
+/// destroyed so the connection can reuse it.
+class statement {
+public:
+    template <class... Args>
+    statement(connection& c, const query& q, const Args&... args) : statement(c, q, arity{sizeof...(Args)}) {
+        int index = 0;
+        (bind(++index, args), ...);
+    }
+    ~statement();
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+
+    /// Advances to the next row: true when one is available, false when the statement is done.
+    bool step();
+    /// Runs a statement that returns no rows to completion; returns how many rows it changed.
+    std::int64_t run();
+
+    std::int64_t int64(int column) const;
+    std::optional<std::int64_t> opt_int64(int column) const;
+    std::string text(int column) const;
+    std::optional<std::string> opt_text(int column) const;
+    std::string bytes(int column) const;
+
+private:
+    struct arity {
+        std::size_t count;
+    };
+    statement(connection& c, const query& q, arity args);
+
+    void bind(int index, std::int64_t value);
+    void bind(int index, int value) { bind(index, std::int64_t{value}); }
+    void bind(int index, bool value) = delete;  // pass an explicit 0 or 1: a literal string must not bind here
+    void bind(int index, std::string_view value);
+    void bind(int index, const std::string& value) { bind(index, std::string_view(value)); }
+    void bind(int index, const char* value) { bind(index, std::string_view(value)); }
+    void bind(int index, const std::optional<std::string>& value);
+    void bind(int index, const std::optional<std::int64_t>& value);
+    void bind(int index, std::nullopt_t);
+    void bind(int index, blob value);
+    template <class Tag>
+    void bind(int index, core::id<Tag> value) {
+        bind(index, value.value);
+    }
+    void check(int rc) const;
+
+    connection& conn_;
+    const query& query_;
+    sqlite3_stmt* stmt_;
+};
+
+/// ASCII lowercase, the case folding guestd applies to emails and usernames before comparing them.
+std::string ascii_lower(std::string_view s);
+
+}  // namespace guestd::store::sqlite

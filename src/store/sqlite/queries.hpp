@@ -1,0 +1,280 @@
+// Every SQL statement the SQLite backend runs, as named constants. A connection prepares each once and caches
+// it by the constant's address; errors name the query by `name`, never by its bound values. Parameters are
+// numbered (?1, ?2, ...) in the order the C++ call site passes them. The schema lives in migrations/.
+#pragma once
+
+#include <string_view>
+
+namespace guestd::store::sqlite {
+
+/// A named SQL statement; `name` is the constant's own name, so logs can say which query failed.
+struct query {
+    std::string_view name;
+    std::string_view sql;
+};
+
+namespace queries {
+
+// Merchants.
+
+inline constexpr query insert_merchant{"insert_merchant", R"sql(
+INSERT INTO merchants (id, name, hotel_token_hash, password_min_length, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5)
+)sql"};
+
+inline constexpr query find_merchant{"find_merchant", R"sql(
+SELECT id, name, created_at, password_min_length FROM merchants WHERE id = ?1
+)sql"};
+
+inline constexpr query find_merchant_by_hotel_token{"find_merchant_by_hotel_token", R"sql(
+SELECT id, name, created_at, password_min_length FROM merchants WHERE hotel_token_hash = ?1
+)sql"};
+
+inline constexpr query list_merchants{"list_merchants", R"sql(
+SELECT id, name, created_at, password_min_length FROM merchants ORDER BY id
+)sql"};
+
+inline constexpr query set_merchant_hotel_token{"set_merchant_hotel_token", R"sql(
+UPDATE merchants SET hotel_token_hash = ?2 WHERE id = ?1
+)sql"};
+
+// Partners. An empty client_id is stored as NULL: a partner without Paytronix credentials.
+
+inline constexpr query insert_partner{"insert_partner", R"sql(
+INSERT INTO partners (name, token_hash, client_id, client_secret_hash, b2b, disabled, created_at)
+VALUES (?1, ?2, NULLIF(?3, ''), NULLIF(?4, X''), ?5, ?6, ?7)
+RETURNING id
+)sql"};
+
+inline constexpr query insert_partner_merchant{"insert_partner_merchant", R"sql(
+INSERT INTO partner_merchants (partner_id, merchant_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING
+)sql"};
+
+inline constexpr query find_partner{"find_partner", R"sql(
+SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at
+FROM partners WHERE id = ?1
+)sql"};
+
+inline constexpr query find_partner_by_token{"find_partner_by_token", R"sql(
+SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at
+FROM partners WHERE token_hash = ?1
+)sql"};
+
+inline constexpr query find_partner_by_client_id{"find_partner_by_client_id", R"sql(
+SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at
+FROM partners WHERE client_id = ?1
+)sql"};
+
+inline constexpr query list_partner_merchants{"list_partner_merchants", R"sql(
+SELECT merchant_id FROM partner_merchants WHERE partner_id = ?1 ORDER BY merchant_id
+)sql"};
+
+// Guests. The three finders select the same columns in the same order (read by one function).
+
+inline constexpr query find_guest{"find_guest", R"sql(
+SELECT id, merchant_id, title, firstname, lastname, phone, mobile, email, street, zip_code, city, state,
+       country, birthdate, language, nationality, identity_document_number, privilege_badges, version,
+       created_at, updated_at
+FROM guests WHERE merchant_id = ?1 AND id = ?2
+)sql"};
+
+inline constexpr query find_guest_by_email{"find_guest_by_email", R"sql(
+SELECT id, merchant_id, title, firstname, lastname, phone, mobile, email, street, zip_code, city, state,
+       country, birthdate, language, nationality, identity_document_number, privilege_badges, version,
+       created_at, updated_at
+FROM guests WHERE merchant_id = ?1 AND email_norm = ?2
+)sql"};
+
+inline constexpr query find_guest_by_reference{"find_guest_by_reference", R"sql(
+SELECT g.id, g.merchant_id, g.title, g.firstname, g.lastname, g.phone, g.mobile, g.email, g.street,
+       g.zip_code, g.city, g.state, g.country, g.birthdate, g.language, g.nationality,
+       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at
+FROM guest_references AS r JOIN guests AS g ON g.merchant_id = r.merchant_id AND g.id = r.guest_id
+WHERE r.merchant_id = ?1 AND r.reference = ?2
+)sql"};
+
+inline constexpr query insert_guest{"insert_guest", R"sql(
+INSERT INTO guests (merchant_id, title, firstname, lastname, phone, mobile, email, email_norm, street, zip_code,
+                    city, state, country, birthdate, language, nationality, identity_document_number,
+                    privilege_badges, version, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, ?19, ?19)
+RETURNING id
+)sql"};
+
+inline constexpr query update_guest{"update_guest", R"sql(
+UPDATE guests
+SET title = ?3, firstname = ?4, lastname = ?5, phone = ?6, mobile = ?7, email = ?8, email_norm = ?9,
+    street = ?10, zip_code = ?11, city = ?12, state = ?13, country = ?14, birthdate = ?15, language = ?16,
+    nationality = ?17, identity_document_number = ?18, privilege_badges = ?19, version = version + 1,
+    updated_at = ?20
+WHERE merchant_id = ?1 AND id = ?2
+)sql"};
+
+inline constexpr query list_guest_custom_fields{"list_guest_custom_fields", R"sql(
+SELECT name, value FROM guest_custom_fields WHERE guest_id = ?1 ORDER BY position
+)sql"};
+
+inline constexpr query delete_guest_custom_fields{"delete_guest_custom_fields", R"sql(
+DELETE FROM guest_custom_fields WHERE guest_id = ?1
+)sql"};
+
+inline constexpr query insert_guest_custom_field{"insert_guest_custom_field", R"sql(
+INSERT INTO guest_custom_fields (guest_id, position, name, value) VALUES (?1, ?2, ?3, ?4)
+)sql"};
+
+inline constexpr query set_guest_reference{"set_guest_reference", R"sql(
+INSERT INTO guest_references (merchant_id, reference, guest_id) VALUES (?1, ?2, ?3)
+ON CONFLICT (merchant_id, reference) DO UPDATE SET guest_id = excluded.guest_id
+)sql"};
+
+inline constexpr query guest_qualifies{"guest_qualifies", R"sql(
+SELECT EXISTS (SELECT 1 FROM reservations
+               WHERE merchant_id = ?1 AND guest_id = ?2 AND status <> 'cancelled')
+    OR EXISTS (SELECT 1 FROM email_list_members WHERE merchant_id = ?1 AND guest_id = ?2)
+)sql"};
+
+// Accounts. The two finders select the same columns in the same order.
+
+inline constexpr query find_account{"find_account", R"sql(
+SELECT id, merchant_id, guest_id, username, printed_card_number, password_hash, failed_logins, lock_level,
+       locked_until, created_at, password_changed_at, last_login_at
+FROM accounts WHERE merchant_id = ?1 AND id = ?2
+)sql"};
+
+inline constexpr query find_account_by_guest{"find_account_by_guest", R"sql(
+SELECT id, merchant_id, guest_id, username, printed_card_number, password_hash, failed_logins, lock_level,
+       locked_until, created_at, password_changed_at, last_login_at
+FROM accounts WHERE merchant_id = ?1 AND guest_id = ?2
+)sql"};
+
+inline constexpr query insert_account{"insert_account", R"sql(
+INSERT INTO accounts (merchant_id, guest_id, username, username_norm, printed_card_number, password_hash,
+                      failed_logins, lock_level, locked_until, created_at, password_changed_at, last_login_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+RETURNING id
+)sql"};
+
+inline constexpr query set_account_password{"set_account_password", R"sql(
+UPDATE accounts
+SET password_hash = ?2, password_changed_at = ?3, failed_logins = 0, lock_level = 0, locked_until = 0
+WHERE id = ?1
+)sql"};
+
+inline constexpr query set_account_lock_state{"set_account_lock_state", R"sql(
+UPDATE accounts SET failed_logins = ?2, lock_level = ?3, locked_until = ?4 WHERE id = ?1
+)sql"};
+
+inline constexpr query record_account_login{"record_account_login", R"sql(
+UPDATE accounts
+SET failed_logins = 0, lock_level = 0, locked_until = 0, last_login_at = ?2,
+    password_hash = coalesce(?3, password_hash)
+WHERE id = ?1
+)sql"};
+
+inline constexpr query set_account_username{"set_account_username", R"sql(
+UPDATE accounts SET username = ?2, username_norm = ?3 WHERE id = ?1
+)sql"};
+
+// Sessions.
+
+inline constexpr query insert_session{"insert_session", R"sql(
+INSERT INTO sessions (token_hash, merchant_id, partner_id, account_id, created_at, expires_at, revoked_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+)sql"};
+
+inline constexpr query find_session{"find_session", R"sql(
+SELECT token_hash, merchant_id, partner_id, account_id, created_at, expires_at, revoked_at
+FROM sessions WHERE token_hash = ?1
+)sql"};
+
+/// Live: neither revoked nor expired at ?2.
+inline constexpr query revoke_account_sessions{"revoke_account_sessions", R"sql(
+UPDATE sessions SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL AND expires_at > ?2
+)sql"};
+
+// Reservations. The finders select the same columns in the same order.
+
+inline constexpr query find_reservation{"find_reservation", R"sql(
+SELECT id, merchant_id, guest_id, reference, status, creation, arrival, departure, total_amount, currency,
+       room_type, room_name, payload, updated_at
+FROM reservations WHERE merchant_id = ?1 AND reference = ?2
+)sql"};
+
+inline constexpr query list_active_reservations{"list_active_reservations", R"sql(
+SELECT id, merchant_id, guest_id, reference, status, creation, arrival, departure, total_amount, currency,
+       room_type, room_name, payload, updated_at
+FROM reservations WHERE merchant_id = ?1 AND guest_id = ?2 AND status <> 'cancelled'
+ORDER BY arrival DESC, id DESC
+)sql"};
+
+inline constexpr query count_reservations{"count_reservations", R"sql(
+SELECT count(*) FROM reservations WHERE merchant_id = ?1 AND guest_id = ?2
+)sql"};
+
+inline constexpr query find_reservation_id{"find_reservation_id", R"sql(
+SELECT id FROM reservations WHERE merchant_id = ?1 AND reference = ?2
+)sql"};
+
+inline constexpr query insert_reservation{"insert_reservation", R"sql(
+INSERT INTO reservations (merchant_id, reference, guest_id, status, creation, arrival, departure, total_amount,
+                          currency, room_type, room_name, payload, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+RETURNING id
+)sql"};
+
+inline constexpr query replace_reservation{"replace_reservation", R"sql(
+UPDATE reservations
+SET guest_id = ?3, status = ?4, creation = ?5, arrival = ?6, departure = ?7, total_amount = ?8, currency = ?9,
+    room_type = ?10, room_name = ?11, payload = ?12, updated_at = ?13
+WHERE merchant_id = ?1 AND reference = ?2
+)sql"};
+
+inline constexpr query list_reservation_custom_fields{"list_reservation_custom_fields", R"sql(
+SELECT name, value FROM reservation_custom_fields WHERE reservation_id = ?1 ORDER BY position
+)sql"};
+
+inline constexpr query delete_reservation_custom_fields{"delete_reservation_custom_fields", R"sql(
+DELETE FROM reservation_custom_fields WHERE reservation_id = ?1
+)sql"};
+
+inline constexpr query insert_reservation_custom_field{"insert_reservation_custom_field", R"sql(
+INSERT INTO reservation_custom_fields (reservation_id, position, name, value) VALUES (?1, ?2, ?3, ?4)
+)sql"};
+
+// Email lists.
+
+inline constexpr query add_email_list_member{"add_email_list_member", R"sql(
+INSERT INTO email_list_members (merchant_id, list, guest_id, joined_at) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT DO NOTHING
+)sql"};
+
+inline constexpr query remove_email_list_member{"remove_email_list_member", R"sql(
+DELETE FROM email_list_members WHERE merchant_id = ?1 AND list = ?2 AND guest_id = ?3
+)sql"};
+
+inline constexpr query list_email_lists_of_guest{"list_email_lists_of_guest", R"sql(
+SELECT list FROM email_list_members WHERE merchant_id = ?1 AND guest_id = ?2 ORDER BY list
+)sql"};
+
+// Health and migrations.
+
+inline constexpr query ping{"ping", R"sql(SELECT 1)sql"};
+
+inline constexpr query create_schema_migrations{"create_schema_migrations", R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+) STRICT
+)sql"};
+
+inline constexpr query current_schema_version{"current_schema_version", R"sql(
+SELECT coalesce(max(version), 0) FROM schema_migrations
+)sql"};
+
+inline constexpr query record_migration{"record_migration", R"sql(
+INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)
+)sql"};
+
+}  // namespace queries
+}  // namespace guestd::store::sqlite

@@ -1,0 +1,249 @@
+// Runs the storage contract on the SQLite backend (a fresh file per test), plus what only SQLite has:
+// migrations, opening failures, busy timeouts and the account-number range.
+#include "contract/store_contract.hpp"
+#include "core/error.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sqlite_database.hpp"
+
+#include <gmock/gmock.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace guestd::contract {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A fresh directory under the temp dir, holding the database file and its -wal and -shm companions.
+fs::path make_temp_dir() {
+    std::string pattern = (fs::temp_directory_path() / "guestd-contract-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp failed");
+    }
+    return pattern;
+}
+
+store::sqlite::options options_for(const fs::path& file) { return {.path = file.string(), .pool_size = 8}; }
+
+backend sqlite_backend() {
+    return {"sqlite", [] {
+                const fs::path dir = make_temp_dir();
+                const fs::path file = dir / "guestd.db";
+                return scratch_database{
+                    [file](const core::clock& clock) { return store::sqlite::open(options_for(file), clock); },
+                    [dir] { fs::remove_all(dir); }};
+            }};
+}
+
+/// Runs one SQL statement on its own raw connection, the way an operator's sqlite3 shell would.
+void raw_exec(const fs::path& file, const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+}
+
+std::int64_t raw_count(const fs::path& file, const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open(file.c_str(), &db);
+    sqlite3_stmt* stmt = nullptr;
+    std::int64_t out = -1;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+        out = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+}
+
+/// What a call threw, or "" when it threw nothing.
+template <class Fn>
+std::string what_thrown(Fn&& fn, bool* transient = nullptr) {
+    try {
+        fn();
+    } catch (const core::backend_error& e) {
+        if (transient != nullptr) {
+            *transient = e.transient();
+        }
+        return e.what();
+    }
+    return "";
+}
+
+class SqliteDatabase : public ::testing::Test {
+protected:
+    void TearDown() override { fs::remove_all(dir_); }
+
+    fs::path dir_ = make_temp_dir();
+    fs::path file_ = dir_ / "guestd.db";
+    core::manual_clock clock_;
+};
+
+}  // namespace
+
+GUESTD_INSTANTIATE_STORE_CONTRACT(Sqlite, sqlite_backend());
+
+TEST_F(SqliteDatabase, OpeningAgainAppliesNoMigrationTwice) {
+    const auto migrations = store::sqlite::embedded_migrations();
+    ASSERT_FALSE(migrations.empty());
+    {
+        auto db = store::sqlite::open(options_for(file_), clock_);
+        auto u = db->begin(store::tx::write);
+        ASSERT_TRUE(u->merchants().insert({core::merchant_id{1}, "Hotel", 0, 8}, "token").has_value());
+        u->commit();
+    }
+    clock_.advance(3600);
+    {
+        auto db = store::sqlite::open(options_for(file_), clock_);
+        EXPECT_EQ(db->begin(store::tx::read)->merchants().list().size(), 1u);
+    }
+
+    EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM schema_migrations"), static_cast<std::int64_t>(migrations.size()));
+    EXPECT_EQ(raw_count(file_, "SELECT max(version) FROM schema_migrations"), migrations.back().version);
+    EXPECT_EQ(raw_count(file_, "SELECT max(applied_at) FROM schema_migrations"), 1'700'000'000);
+}
+
+TEST_F(SqliteDatabase, NewerSchemaThanTheBinaryKnowsIsRefused) {
+    store::sqlite::open(options_for(file_), clock_).reset();
+    const int newer = store::sqlite::embedded_migrations().back().version + 1;
+    raw_exec(file_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (" + std::to_string(newer) +
+                        ", 'from_the_future', 0)");
+
+    const auto what = what_thrown([&] { store::sqlite::open(options_for(file_), clock_); });
+    EXPECT_THAT(what, ::testing::HasSubstr("schema version " + std::to_string(newer) + " is newer"));
+    EXPECT_THAT(what, ::testing::HasSubstr(file_.string()));
+}
+
+TEST_F(SqliteDatabase, FailingMigrationAppliesNothing) {
+    const store::sqlite::migration broken[] = {
+        {1, "good", "CREATE TABLE t (x INTEGER) STRICT;"},
+        {2, "bad", "CREATE TABLE u (y INTEGER) STRICT; INSERT INTO missing_table VALUES (1);"},
+    };
+    store::sqlite::connection c(file_.string(), {});
+    const auto what = what_thrown([&] { store::sqlite::migrate(c, clock_, broken); });
+    EXPECT_THAT(what, ::testing::HasSubstr("V002__bad"));
+    EXPECT_THAT(what, ::testing::HasSubstr("missing_table"));
+
+    EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM sqlite_schema WHERE name IN ('t', 'u', 'schema_migrations')"),
+              0);
+}
+
+TEST_F(SqliteDatabase, FileThatIsNotADatabaseIsRefused) {
+    std::ofstream(file_) << "this is a text file, not an SQLite database, and it is long enough to have a header\n";
+    const auto what = what_thrown([&] { store::sqlite::open(options_for(file_), clock_); });
+    EXPECT_THAT(what, ::testing::HasSubstr("not a database"));
+    EXPECT_THAT(what, ::testing::HasSubstr(file_.string()));
+}
+
+TEST_F(SqliteDatabase, UnopenablePathIsRefused) {
+    const auto path = dir_ / "no-such-dir" / "guestd.db";
+    const auto what = what_thrown([&] { store::sqlite::open(options_for(path), clock_); });
+    EXPECT_THAT(what, ::testing::HasSubstr("cannot open database '" + path.string() + "'"));
+}
+
+TEST_F(SqliteDatabase, AccountIdsStartAtAccountNumberOneMillionAndOne) {
+    auto db = store::sqlite::open(options_for(file_), clock_);
+    auto u = db->begin(store::tx::write);
+    ASSERT_TRUE(u->merchants().insert({core::merchant_id{1}, "Hotel", 0, 8}, "token").has_value());
+    store::guest g;
+    g.merchant = core::merchant_id{1};
+    store::account a;
+    a.merchant = g.merchant;
+    a.guest = *u->guests().insert(g);
+    a.username = "first";
+    a.printed_card_number = "6000000000000001";
+    a.password_hash = "hash";
+    EXPECT_EQ(u->accounts().insert(a).value(), core::account_id{1'000'001});
+}
+
+TEST_F(SqliteDatabase, WriterWaitingPastTheBusyTimeoutGetsATransientError) {
+    auto opts = options_for(file_);
+    opts.busy_timeout_ms = 50;
+    auto db = store::sqlite::open(opts, clock_);
+    auto holder = db->begin(store::tx::write);
+
+    bool transient = false;
+    const auto what = what_thrown([&] { db->begin(store::tx::write); }, &transient);
+    EXPECT_FALSE(what.empty());
+    EXPECT_TRUE(transient);
+
+    // Readers are not held up by the writer.
+    EXPECT_TRUE(db->begin(store::tx::read)->merchants().list().empty());
+}
+
+TEST_F(SqliteDatabase, LockHeldByAnotherProcessGivesATransientError) {
+    auto opts = options_for(file_);
+    opts.busy_timeout_ms = 50;
+    auto db = store::sqlite::open(opts, clock_);
+
+    // Another process (here: a raw connection) holds the write lock.
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+    bool transient = false;
+    const auto what = what_thrown([&] { db->begin(store::tx::write); }, &transient);
+    EXPECT_THAT(what, ::testing::HasSubstr("locked"));
+    EXPECT_TRUE(transient);
+
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    EXPECT_NO_THROW(db->begin(store::tx::write)->commit());
+}
+
+TEST_F(SqliteDatabase, ExhaustedPoolGivesATransientError) {
+    auto opts = options_for(file_);
+    opts.pool_size = 2;
+    opts.busy_timeout_ms = 50;
+    auto db = store::sqlite::open(opts, clock_);
+    auto first = db->begin(store::tx::read);
+    auto second = db->begin(store::tx::read);
+
+    bool transient = false;
+    EXPECT_THAT(what_thrown([&] { db->begin(store::tx::read); }, &transient), ::testing::HasSubstr("connection"));
+    EXPECT_TRUE(transient);
+
+    // A returned connection is reused.
+    second.reset();
+    EXPECT_NO_THROW(db->begin(store::tx::read));
+}
+
+TEST_F(SqliteDatabase, ErrorsNameTheQueryButNotTheValues) {
+    auto db = store::sqlite::open(options_for(file_), clock_);
+    auto u = db->begin(store::tx::write);
+    ASSERT_TRUE(u->merchants().insert({core::merchant_id{1}, "Hotel", 0, 8}, "token").has_value());
+    store::partner p;
+    p.name = "Partner";
+    p.client_id = "client-secret-looking-value";
+    p.merchants = {core::merchant_id{1}};
+    u->partners().insert(p, "token-1");
+
+    const auto what = what_thrown([&] { u->partners().insert(p, "token-2"); });
+    EXPECT_THAT(what, ::testing::HasSubstr("insert_partner"));
+    EXPECT_THAT(what, ::testing::Not(::testing::HasSubstr("client-secret-looking-value")));
+}
+
+TEST_F(SqliteDatabase, DatabaseRunsInWalModeWithForeignKeys) {
+    store::sqlite::open(options_for(file_), clock_).reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM pragma_foreign_key_list('accounts')"), 2);
+}
+
+}  // namespace guestd::contract

@@ -1,0 +1,1075 @@
+#include "contract/store_contract.hpp"
+
+#include "core/error.hpp"
+
+#include <gmock/gmock.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace guestd::contract {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+using core::account_id;
+using core::errc;
+using core::guest_id;
+using core::merchant_id;
+using core::partner_id;
+using store::tx;
+using store::unit_of_work;
+
+void store_contract::SetUp() {
+    scratch_ = GetParam().fresh();
+    db_ = scratch_.open(clock_);
+}
+
+void store_contract::TearDown() {
+    db_.reset();
+    if (scratch_.remove) {
+        scratch_.remove();
+    }
+}
+
+void store_contract::reopen() {
+    db_.reset();
+    db_ = scratch_.open(clock_);
+}
+
+merchant_id store_contract::add_merchant(std::int64_t id) {
+    return write([&](unit_of_work& u) {
+        const store::merchant m{merchant_id{id}, "Hotel " + std::to_string(id), 0, 8};
+        EXPECT_TRUE(u.merchants().insert(m, "hotel-" + std::to_string(id)).has_value());
+        return m.id;
+    });
+}
+
+guest_id store_contract::add_guest(merchant_id m, const std::string& email) {
+    return write([&](unit_of_work& u) {
+        store::guest g;
+        g.merchant = m;
+        if (!email.empty()) {
+            g.fields.email = email;
+        }
+        auto id = u.guests().insert(g);
+        EXPECT_TRUE(id.has_value());
+        return id.value_or(guest_id{});
+    });
+}
+
+partner_id store_contract::add_partner(const std::string& client_id, std::vector<merchant_id> merchants) {
+    return write([&](unit_of_work& u) {
+        store::partner p;
+        p.name = "Partner " + client_id;
+        p.client_id = client_id;
+        p.client_secret_hash = "secret-" + client_id;
+        p.merchants = std::move(merchants);
+        return u.partners().insert(p, "token-" + client_id);
+    });
+}
+
+account_id store_contract::add_account(merchant_id m, guest_id g, const std::string& card,
+                                       const std::string& username) {
+    return write([&](unit_of_work& u) {
+        store::account a;
+        a.merchant = m;
+        a.guest = g;
+        a.username = username;
+        a.printed_card_number = card;
+        a.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+        auto id = u.accounts().insert(a);
+        EXPECT_TRUE(id.has_value());
+        return id.value_or(account_id{});
+    });
+}
+
+namespace {
+
+// A guest with every field set, so a round trip proves each column is written and read back.
+store::guest full_guest(merchant_id m, const std::string& email) {
+    store::guest g;
+    g.merchant = m;
+    g.fields = {.title = "Mrs",
+                .firstname = "Ada",
+                .lastname = "Lovelace",
+                .phone = "+44 20 7946 0000",
+                .mobile = "+44 7700 900000",
+                .email = email,
+                .street = "12 St James's Square",
+                .zip_code = "SW1Y 4JH",
+                .city = "London",
+                .state = "Greater London",
+                .country = "GB",
+                .birthdate = "1815-12-10",
+                .language = "en",
+                .nationality = "GB"};
+    g.identity_document_number = "P1234567";
+    g.custom_fields = {{"zeta", "last letter"}, {"alpha", "first letter"}, {"mid", "ünïcødé ✓"}};
+    g.privilege_badges = {"gold", "early-checkin"};
+    return g;
+}
+
+void expect_same_profile(const store::guest& actual, const store::guest& expected) {
+    EXPECT_EQ(actual.merchant, expected.merchant);
+    EXPECT_EQ(actual.fields, expected.fields);
+    EXPECT_EQ(actual.identity_document_number, expected.identity_document_number);
+    EXPECT_EQ(actual.custom_fields, expected.custom_fields);
+    EXPECT_EQ(actual.privilege_badges, expected.privilege_badges);
+}
+
+store::reservation booking(merchant_id m, guest_id g, const std::string& reference, const std::string& arrival,
+                           const std::string& status = "valid") {
+    store::reservation r;
+    r.merchant = m;
+    r.guest = g;
+    r.reference = reference;
+    r.status = status;
+    r.creation = "2024-01-02 10:11:12";
+    r.arrival = arrival;
+    r.departure = "2024-12-31";
+    r.total_amount = "282.50";
+    r.currency = "EUR";
+    r.room_type = "Deluxe Double";
+    r.room_name = "101";
+    r.custom_fields = {{"breakfast", "yes"}, {"arrival_time", "late"}};
+    r.payload = R"({"reference":")" + reference + R"("})";
+    return r;
+}
+
+std::vector<std::string> references(const std::vector<store::reservation>& rs) {
+    std::vector<std::string> out;
+    for (const auto& r : rs) {
+        out.push_back(r.reference);
+    }
+    return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+// Merchants
+
+TEST_P(MerchantStore, InsertThenFindRoundTripsEveryField) {
+    clock_.set(1'700'000'123);
+    write([](unit_of_work& u) {
+        EXPECT_TRUE(u.merchants().insert({merchant_id{42}, "Grand Hotel", 0, 12}, "token-hash-42").has_value());
+    });
+
+    const auto m = read([](unit_of_work& u) { return u.merchants().find(merchant_id{42}); });
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->id, merchant_id{42});
+    EXPECT_EQ(m->name, "Grand Hotel");
+    EXPECT_EQ(m->password_min_length, 12);
+    EXPECT_EQ(m->created_at, 1'700'000'123);
+}
+
+TEST_P(MerchantStore, FindUnknownReturnsNothing) {
+    add_merchant(1);
+    EXPECT_FALSE(read([](unit_of_work& u) { return u.merchants().find(merchant_id{2}); }).has_value());
+}
+
+TEST_P(MerchantStore, DuplicateIdIsAlreadyExists) {
+    add_merchant(7);
+    const auto again =
+        write([](unit_of_work& u) { return u.merchants().insert({merchant_id{7}, "Other", 0, 8}, "another-token"); });
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().code, errc::already_exists);
+    EXPECT_EQ(read([](unit_of_work& u) { return u.merchants().find(merchant_id{7}); })->name, "Hotel 7");
+}
+
+TEST_P(MerchantStore, FindByHotelTokenMatchesOnlyItsHash) {
+    add_merchant(1);
+    add_merchant(2);
+    const auto found = read([](unit_of_work& u) { return u.merchants().find_by_hotel_token("hotel-2"); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, merchant_id{2});
+    EXPECT_FALSE(read([](unit_of_work& u) { return u.merchants().find_by_hotel_token("hotel-3"); }).has_value());
+}
+
+TEST_P(MerchantStore, ListReturnsEveryMerchantByAscendingId) {
+    add_merchant(30);
+    add_merchant(10);
+    add_merchant(20);
+    const auto all = read([](unit_of_work& u) { return u.merchants().list(); });
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].id, merchant_id{10});
+    EXPECT_EQ(all[1].id, merchant_id{20});
+    EXPECT_EQ(all[2].id, merchant_id{30});
+    EXPECT_EQ(all[2].name, "Hotel 30");
+}
+
+TEST_P(MerchantStore, SetHotelTokenReplacesTheOldToken) {
+    add_merchant(1);
+    EXPECT_TRUE(write([](unit_of_work& u) { return u.merchants().set_hotel_token(merchant_id{1}, "rotated"); }));
+    read([](unit_of_work& u) {
+        EXPECT_FALSE(u.merchants().find_by_hotel_token("hotel-1").has_value());
+        const auto found = u.merchants().find_by_hotel_token("rotated");
+        EXPECT_TRUE(found.has_value() && found->id == merchant_id{1});
+        return 0;
+    });
+    EXPECT_FALSE(write([](unit_of_work& u) { return u.merchants().set_hotel_token(merchant_id{2}, "other"); }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Partners
+
+TEST_P(PartnerStore, InsertThenFindRoundTripsEveryField) {
+    add_merchant(1);
+    add_merchant(2);
+    add_merchant(3);
+    clock_.set(1'700'000'456);
+    const std::string secret_hash("\x00\x01\xff secret", 10);  // hashes are bytes, zeros included
+    const auto id = write([&](unit_of_work& u) {
+        store::partner p;
+        p.name = "Booking Engine";
+        p.client_id = "client-abc";
+        p.client_secret_hash = secret_hash;
+        p.b2b = true;
+        p.disabled = true;
+        p.merchants = {merchant_id{3}, merchant_id{1}};
+        return u.partners().insert(p, std::string("tok\x00en", 6));
+    });
+
+    const auto p = read([&](unit_of_work& u) { return u.partners().find(id); });
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->id, id);
+    EXPECT_EQ(p->name, "Booking Engine");
+    EXPECT_EQ(p->client_id, "client-abc");
+    EXPECT_EQ(p->client_secret_hash, secret_hash);
+    EXPECT_TRUE(p->b2b);
+    EXPECT_TRUE(p->disabled);
+    EXPECT_EQ(p->merchants, (std::vector{merchant_id{1}, merchant_id{3}}));
+    EXPECT_EQ(p->created_at, 1'700'000'456);
+}
+
+TEST_P(PartnerStore, DefaultFlagsRoundTripAsFalse) {
+    add_merchant(1);
+    const auto id = add_partner("plain", {merchant_id{1}});
+    const auto p = read([&](unit_of_work& u) { return u.partners().find(id); });
+    ASSERT_TRUE(p.has_value());
+    EXPECT_FALSE(p->b2b);
+    EXPECT_FALSE(p->disabled);
+}
+
+TEST_P(PartnerStore, FindByTokenAndByClientIdSelectTheRightPartner) {
+    add_merchant(1);
+    const auto a = add_partner("a", {merchant_id{1}});
+    const auto b = add_partner("b", {merchant_id{1}});
+    EXPECT_NE(a, b);
+
+    const auto by_token = read([](unit_of_work& u) { return u.partners().find_by_token("token-b"); });
+    ASSERT_TRUE(by_token.has_value());
+    EXPECT_EQ(by_token->id, b);
+    const auto by_client = read([](unit_of_work& u) { return u.partners().find_by_client_id("a"); });
+    ASSERT_TRUE(by_client.has_value());
+    EXPECT_EQ(by_client->id, a);
+    EXPECT_EQ(by_client->merchants, std::vector{merchant_id{1}});
+}
+
+TEST_P(PartnerStore, UnknownTokenClientIdOrIdFindsNothing) {
+    add_merchant(1);
+    const auto a = add_partner("a", {merchant_id{1}});
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.partners().find_by_token("token-z").has_value());
+        EXPECT_FALSE(u.partners().find_by_client_id("z").has_value());
+        EXPECT_FALSE(u.partners().find_by_client_id("A").has_value());  // client ids are exact
+        EXPECT_FALSE(u.partners().find(partner_id{a.value + 100}).has_value());
+        return 0;
+    });
+}
+
+TEST_P(PartnerStore, PartnersWithoutClientIdDoNotCollide) {
+    add_merchant(1);
+    const auto ids = write([](unit_of_work& u) {
+        store::partner p;
+        p.name = "Experience only";
+        p.merchants = {merchant_id{1}};
+        return std::pair{u.partners().insert(p, "token-1"), u.partners().insert(p, "token-2")};
+    });
+    EXPECT_NE(ids.first, ids.second);
+    EXPECT_FALSE(read([](unit_of_work& u) { return u.partners().find_by_client_id(""); }).has_value());
+}
+
+TEST_P(PartnerStore, GrantToUnknownMerchantFails) {
+    add_merchant(1);
+    auto u = db_->begin(tx::write);
+    store::partner p;
+    p.name = "Bad grant";
+    p.client_id = "bad";
+    p.merchants = {merchant_id{1}, merchant_id{99}};
+    EXPECT_THROW(u->partners().insert(p, "token-bad"), core::backend_error);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Guests
+
+TEST_P(GuestStore, InsertThenFindRoundTripsEveryField) {
+    const auto m = add_merchant(1);
+    clock_.set(1'700'001'000);
+    const auto g = full_guest(m, "Ada.Lovelace@Example.com");
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(g); });
+    ASSERT_TRUE(id.has_value());
+
+    const auto found = read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, *id);
+    expect_same_profile(*found, g);
+    EXPECT_EQ(found->version, 1);
+    EXPECT_EQ(found->created_at, 1'700'001'000);
+    EXPECT_EQ(found->updated_at, 1'700'001'000);
+}
+
+TEST_P(GuestStore, NullFieldsRoundTripAsNull) {
+    const auto m = add_merchant(1);
+    store::guest g;
+    g.merchant = m;
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(g); });
+    ASSERT_TRUE(id.has_value());
+
+    const auto found = read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->fields, store::profile{});
+    EXPECT_FALSE(found->identity_document_number.has_value());
+    EXPECT_THAT(found->custom_fields, IsEmpty());
+    EXPECT_THAT(found->privilege_badges, IsEmpty());
+}
+
+TEST_P(GuestStore, EmptyStringsStayEmptyNotNull) {
+    const auto m = add_merchant(1);
+    store::guest g;
+    g.merchant = m;
+    g.fields.title = "";
+    g.custom_fields = {{"", ""}};
+    g.privilege_badges = {""};
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(g); });
+    const auto found = read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->fields.title, std::optional<std::string>(""));
+    EXPECT_EQ(found->custom_fields, g.custom_fields);
+    EXPECT_EQ(found->privilege_badges, g.privilege_badges);
+}
+
+TEST_P(GuestStore, GuestsWithoutEmailDoNotCollide) {
+    const auto m = add_merchant(1);
+    const auto a = add_guest(m, "");
+    const auto b = add_guest(m, "");
+    EXPECT_NE(a, b);
+}
+
+TEST_P(GuestStore, FindByEmailIgnoresAsciiCaseAndKeepsTheEmailAsGiven) {
+    const auto m = add_merchant(1);
+    const auto id = add_guest(m, "Alice.Smith@Example.COM");
+    for (const char* email : {"alice.smith@example.com", "ALICE.SMITH@EXAMPLE.COM", "Alice.Smith@Example.COM"}) {
+        const auto found = read([&](unit_of_work& u) { return u.guests().find_by_email(m, email); });
+        ASSERT_TRUE(found.has_value()) << email;
+        EXPECT_EQ(found->id, id);
+        EXPECT_EQ(found->fields.email, "Alice.Smith@Example.COM");
+    }
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().find_by_email(m, "alice.smith@example.co"); }));
+}
+
+TEST_P(GuestStore, DuplicateEmailInMerchantIsAlreadyExistsWhateverItsCase) {
+    const auto m = add_merchant(1);
+    add_guest(m, "bob@example.com");
+    const auto again = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "BOB@example.com")); });
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().code, errc::already_exists);
+}
+
+TEST_P(GuestStore, SameEmailInTwoMerchantsIsTwoGuests) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g1 = add_guest(m1, "carol@example.com");
+    const auto g2 = add_guest(m2, "carol@example.com");
+    EXPECT_NE(g1, g2);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find_by_email(m1, "carol@example.com"); })->id, g1);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find_by_email(m2, "carol@example.com"); })->id, g2);
+}
+
+TEST_P(GuestStore, AnotherMerchantCannotFindTheGuest) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g = add_guest(m1, "dave@example.com");
+    write([&](unit_of_work& u) { u.guests().set_reference(m1, "PMS-1", g); });
+
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.guests().find(m2, g).has_value());
+        EXPECT_FALSE(u.guests().find_by_email(m2, "dave@example.com").has_value());
+        EXPECT_FALSE(u.guests().find_by_reference(m2, "PMS-1").has_value());
+        EXPECT_TRUE(u.guests().find(m1, g).has_value());
+        return 0;
+    });
+}
+
+TEST_P(GuestStore, LinksFromAnotherMerchantToTheGuestAreRefused) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g = add_guest(m1, "lia@example.com");
+
+    // Each attempt either fails loudly or leaves no trace visible to the other merchant.
+    const auto attempt = [&](const std::function<void(unit_of_work&)>& fn) {
+        try {
+            write(fn);
+        } catch (const core::backend_error&) {
+        }
+    };
+    attempt([&](unit_of_work& u) { u.guests().set_reference(m2, "C-9", g); });
+    attempt([&](unit_of_work& u) { u.email_lists().add(m2, "newsletter", g, clock_.now()); });
+    attempt([&](unit_of_work& u) { u.reservations().upsert(booking(m2, g, "BK-9", "2024-06-01")); });
+    attempt([&](unit_of_work& u) {
+        store::account a;
+        a.merchant = m2;
+        a.guest = g;
+        a.username = "lia";
+        a.printed_card_number = "6000000000000009";
+        a.password_hash = "hash";
+        (void)u.accounts().insert(a);
+    });
+
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.guests().find_by_reference(m2, "C-9").has_value());
+        EXPECT_THAT(u.email_lists().lists_of(m2, g), IsEmpty());
+        EXPECT_FALSE(u.guests().qualifies(m2, g));
+        EXPECT_THAT(u.reservations().list_active(m2, g), IsEmpty());
+        EXPECT_FALSE(u.accounts().find_by_guest(m2, g).has_value());
+        EXPECT_FALSE(u.accounts().find_by_guest(m1, g).has_value());
+        EXPECT_FALSE(u.guests().qualifies(m1, g));
+        return 0;
+    });
+}
+
+TEST_P(GuestStore, UpdateWritesTheWholeGuestAndBumpsVersion) {
+    const auto m = add_merchant(1);
+    clock_.set(1'700'002'000);
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "eve@example.com")); });
+    ASSERT_TRUE(id.has_value());
+
+    clock_.advance(60);
+    store::guest changed;
+    changed.id = *id;
+    changed.merchant = m;
+    changed.fields.firstname = "Evelyn";
+    changed.fields.email = "evelyn@example.com";
+    changed.custom_fields = {{"only", "one"}};
+    changed.privilege_badges = {"platinum"};
+    const auto updated = write([&](unit_of_work& u) { return u.guests().update(changed); });
+    ASSERT_TRUE(updated.has_value());
+
+    const auto found = read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    ASSERT_TRUE(found.has_value());
+    expect_same_profile(*found, changed);  // cleared fields are null, custom fields and badges replaced
+    EXPECT_EQ(found->version, 2);
+    EXPECT_EQ(found->created_at, 1'700'002'000);
+    EXPECT_EQ(found->updated_at, 1'700'002'060);
+    EXPECT_TRUE(read([&](unit_of_work& u) { return u.guests().find_by_email(m, "EVELYN@example.com"); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().find_by_email(m, "eve@example.com"); }));
+
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.guests().update(changed); }).has_value());
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find(m, *id); })->version, 3);
+}
+
+TEST_P(GuestStore, UpdateMayChangeTheCaseOfItsOwnEmail) {
+    const auto m = add_merchant(1);
+    const auto id = add_guest(m, "frank@example.com");
+    auto g = *read([&](unit_of_work& u) { return u.guests().find(m, id); });
+    g.fields.email = "Frank@Example.com";
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.guests().update(g); }).has_value());
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find(m, id); })->fields.email, "Frank@Example.com");
+}
+
+TEST_P(GuestStore, UpdateToAnotherGuestsEmailIsAlreadyExistsAndChangesNothing) {
+    const auto m = add_merchant(1);
+    add_guest(m, "grace@example.com");
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "heidi@example.com")); });
+    ASSERT_TRUE(id.has_value());
+
+    auto g = *read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    g.fields.email = "GRACE@example.com";
+    g.fields.firstname = "Changed";
+    g.custom_fields.clear();
+    const auto updated = write([&](unit_of_work& u) { return u.guests().update(g); });
+    ASSERT_FALSE(updated.has_value());
+    EXPECT_EQ(updated.error().code, errc::already_exists);
+
+    const auto after = read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    expect_same_profile(*after, full_guest(m, "heidi@example.com"));
+    EXPECT_EQ(after->version, 1);
+}
+
+TEST_P(GuestStore, UpdateOfUnknownGuestIsNotFound) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto id = add_guest(m1, "ivan@example.com");
+    store::guest g;
+    g.id = id;
+    g.merchant = m2;  // the right id under the wrong merchant
+    g.fields.firstname = "Mallory";
+    const auto updated = write([&](unit_of_work& u) { return u.guests().update(g); });
+    ASSERT_FALSE(updated.has_value());
+    EXPECT_EQ(updated.error().code, errc::not_found);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find(m1, id); })->fields.firstname, std::nullopt);
+}
+
+TEST_P(GuestStore, CustomFieldsKeepTheirInsertionOrder) {
+    const auto m = add_merchant(1);
+    store::guest g;
+    g.merchant = m;
+    for (int i = 12; i > 0; --i) {
+        g.custom_fields.push_back({"field" + std::to_string(i), std::to_string(i * i)});
+    }
+    g.custom_fields.push_back({"field5", "duplicate names are kept"});
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(g); });
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find(m, *id); })->custom_fields, g.custom_fields);
+}
+
+TEST_P(GuestStore, SetReferenceCreatesThenMovesTheAlias) {
+    const auto m = add_merchant(1);
+    const auto a = add_guest(m, "judy@example.com");
+    const auto b = add_guest(m, "karl@example.com");
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().find_by_reference(m, "C-1"); }).has_value());
+
+    write([&](unit_of_work& u) { u.guests().set_reference(m, "C-1", a); });
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find_by_reference(m, "C-1"); })->id, a);
+
+    write([&](unit_of_work& u) { u.guests().set_reference(m, "C-1", b); });
+    const auto moved = read([&](unit_of_work& u) { return u.guests().find_by_reference(m, "C-1"); });
+    ASSERT_TRUE(moved.has_value());
+    EXPECT_EQ(moved->id, b);
+    EXPECT_EQ(moved->fields.email, "karl@example.com");
+}
+
+TEST_P(GuestStore, ReferencesAreScopedByMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto a = add_guest(m1, "leo@example.com");
+    const auto b = add_guest(m2, "leo@example.com");
+    write([&](unit_of_work& u) {
+        u.guests().set_reference(m1, "C-1", a);
+        u.guests().set_reference(m2, "C-1", b);
+    });
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find_by_reference(m1, "C-1"); })->id, a);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find_by_reference(m2, "C-1"); })->id, b);
+}
+
+TEST_P(GuestStore, QualifiesOnlyWithALiveReservationOrAListMembership) {
+    const auto m = add_merchant(1);
+    const auto nobody = add_guest(m, "nobody@example.com");
+    const auto cancelled = add_guest(m, "cancelled@example.com");
+    const auto booked = add_guest(m, "booked@example.com");
+    const auto optioned = add_guest(m, "option@example.com");
+    const auto subscribed = add_guest(m, "subscribed@example.com");
+    write([&](unit_of_work& u) {
+        u.reservations().upsert(booking(m, cancelled, "R-1", "2024-05-01", "cancelled"));
+        u.reservations().upsert(booking(m, booked, "R-2", "2024-05-01", "valid"));
+        u.reservations().upsert(booking(m, optioned, "R-3", "2024-05-01", "option"));
+        u.email_lists().add(m, "newsletter", subscribed, clock_.now());
+    });
+
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.guests().qualifies(m, nobody));
+        EXPECT_FALSE(u.guests().qualifies(m, cancelled));
+        EXPECT_TRUE(u.guests().qualifies(m, booked));
+        EXPECT_TRUE(u.guests().qualifies(m, optioned));
+        EXPECT_TRUE(u.guests().qualifies(m, subscribed));
+        return 0;
+    });
+
+    write([&](unit_of_work& u) { u.email_lists().remove(m, "newsletter", subscribed); });
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().qualifies(m, subscribed); }));
+}
+
+TEST_P(GuestStore, QualifiesIsScopedByMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g = add_guest(m1, "mia@example.com");
+    write([&](unit_of_work& u) { u.email_lists().add(m1, "newsletter", g, clock_.now()); });
+    EXPECT_TRUE(read([&](unit_of_work& u) { return u.guests().qualifies(m1, g); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().qualifies(m2, g); }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Accounts
+
+TEST_P(AccountStore, InsertThenFindRoundTripsEveryField) {
+    const auto m = add_merchant(1);
+    const auto g = add_guest(m, "nina@example.com");
+    clock_.set(1'700'003'000);
+    store::account a;
+    a.merchant = m;
+    a.guest = g;
+    a.username = "Nina@Example.com";
+    a.printed_card_number = "6000000000000001";
+    a.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
+    a.failed_logins = 2;
+    a.lock_level = 1;
+    a.locked_until = 1'700'000'500;
+    a.password_changed_at = 1'699'999'000;
+    const auto id = write([&](unit_of_work& u) { return u.accounts().insert(a); });
+    ASSERT_TRUE(id.has_value());
+    EXPECT_GT(id->value, 0);
+
+    for (const auto& found : {read([&](unit_of_work& u) { return u.accounts().find(m, *id); }),
+                              read([&](unit_of_work& u) { return u.accounts().find_by_guest(m, g); })}) {
+        ASSERT_TRUE(found.has_value());
+        EXPECT_EQ(found->id, *id);
+        EXPECT_EQ(found->merchant, m);
+        EXPECT_EQ(found->guest, g);
+        EXPECT_EQ(found->username, "Nina@Example.com");
+        EXPECT_EQ(found->printed_card_number, "6000000000000001");
+        EXPECT_EQ(found->password_hash, a.password_hash);
+        EXPECT_EQ(found->failed_logins, 2);
+        EXPECT_EQ(found->lock_level, 1);
+        EXPECT_EQ(found->locked_until, 1'700'000'500);
+        EXPECT_EQ(found->created_at, 1'700'003'000);
+        EXPECT_EQ(found->password_changed_at, 1'699'999'000);
+        EXPECT_FALSE(found->last_login_at.has_value());
+    }
+}
+
+TEST_P(AccountStore, EachAccountGetsItsOwnId) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "a@example.com"), "6000000000000001", "a@example.com");
+    const auto b = add_account(m, add_guest(m, "b@example.com"), "6000000000000002", "b@example.com");
+    EXPECT_NE(a, b);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.accounts().find(m, b); })->username, "b@example.com");
+}
+
+TEST_P(AccountStore, FindWithTheWrongMerchantReturnsNothing) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g = add_guest(m1, "olga@example.com");
+    const auto without_account = add_guest(m1, "pat@example.com");
+    const auto id = add_account(m1, g, "6000000000000001", "olga@example.com");
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.accounts().find(m2, id).has_value());
+        EXPECT_FALSE(u.accounts().find_by_guest(m2, g).has_value());
+        EXPECT_FALSE(u.accounts().find_by_guest(m1, without_account).has_value());
+        EXPECT_TRUE(u.accounts().find(m1, id).has_value());
+        return 0;
+    });
+}
+
+TEST_P(AccountStore, DuplicateCardNumberIsAlreadyExistsEvenInAnotherMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    add_account(m1, add_guest(m1, "quinn@example.com"), "6000000000000001", "quinn@example.com");
+    const auto g = add_guest(m2, "rita@example.com");
+    const auto again = write([&](unit_of_work& u) {
+        store::account a;
+        a.merchant = m2;
+        a.guest = g;
+        a.username = "rita@example.com";
+        a.printed_card_number = "6000000000000001";
+        a.password_hash = "hash";
+        return u.accounts().insert(a);
+    });
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().code, errc::already_exists);
+}
+
+TEST_P(AccountStore, DuplicateUsernameIgnoringCaseIsAlreadyExistsWithinTheMerchantOnly) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    add_account(m1, add_guest(m1, "sam@example.com"), "6000000000000001", "Sam");
+    const auto g1 = add_guest(m1, "sam2@example.com");
+    const auto g2 = add_guest(m2, "sam@example.com");
+    const auto insert = [&](merchant_id m, guest_id g, const std::string& card) {
+        return write([&](unit_of_work& u) {
+            store::account a;
+            a.merchant = m;
+            a.guest = g;
+            a.username = "SAM";
+            a.printed_card_number = card;
+            a.password_hash = "hash";
+            return u.accounts().insert(a);
+        });
+    };
+
+    const auto same_merchant = insert(m1, g1, "6000000000000002");
+    ASSERT_FALSE(same_merchant.has_value());
+    EXPECT_EQ(same_merchant.error().code, errc::already_exists);
+    EXPECT_TRUE(insert(m2, g2, "6000000000000003").has_value());
+}
+
+TEST_P(AccountStore, CallerCanRetryWithAnotherCardInTheSameUnit) {
+    const auto m = add_merchant(1);
+    add_account(m, add_guest(m, "tina@example.com"), "6000000000000001", "tina@example.com");
+    const auto g = add_guest(m, "uma@example.com");
+
+    const auto id = write([&](unit_of_work& u) {
+        store::account a;
+        a.merchant = m;
+        a.guest = g;
+        a.username = "uma@example.com";
+        a.printed_card_number = "6000000000000001";
+        a.password_hash = "hash";
+        const auto first = u.accounts().insert(a);
+        EXPECT_FALSE(first.has_value());
+        a.printed_card_number = "6000000000000002";
+        return u.accounts().insert(a);
+    });
+    ASSERT_TRUE(id.has_value());
+    const auto found = read([&](unit_of_work& u) { return u.accounts().find_by_guest(m, g); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->printed_card_number, "6000000000000002");
+}
+
+TEST_P(AccountStore, SetLockStateWritesTheThreeValues) {
+    const auto m = add_merchant(1);
+    const auto id = add_account(m, add_guest(m, "vic@example.com"), "6000000000000001", "vic");
+    write([&](unit_of_work& u) { u.accounts().set_lock_state(id, 10, 3, 1'700'009'999); });
+    const auto a = read([&](unit_of_work& u) { return u.accounts().find(m, id); });
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->failed_logins, 10);
+    EXPECT_EQ(a->lock_level, 3);
+    EXPECT_EQ(a->locked_until, 1'700'009'999);
+}
+
+TEST_P(AccountStore, SetPasswordReplacesTheHashAndClearsTheLock) {
+    const auto m = add_merchant(1);
+    const auto id = add_account(m, add_guest(m, "walt@example.com"), "6000000000000001", "walt");
+    write([&](unit_of_work& u) {
+        u.accounts().set_lock_state(id, 7, 2, 1'700'009'999);
+        u.accounts().set_password(id, "new-hash", 1'700'005'000);
+    });
+    const auto a = read([&](unit_of_work& u) { return u.accounts().find(m, id); });
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->password_hash, "new-hash");
+    EXPECT_EQ(a->password_changed_at, 1'700'005'000);
+    EXPECT_EQ(a->failed_logins, 0);
+    EXPECT_EQ(a->lock_level, 0);
+    EXPECT_EQ(a->locked_until, 0);
+}
+
+TEST_P(AccountStore, RecordLoginClearsFailuresAndSwapsTheHashOnlyWhenGiven) {
+    const auto m = add_merchant(1);
+    const auto id = add_account(m, add_guest(m, "xena@example.com"), "6000000000000001", "xena");
+    const auto original = read([&](unit_of_work& u) { return u.accounts().find(m, id); })->password_hash;
+
+    write([&](unit_of_work& u) {
+        u.accounts().set_lock_state(id, 4, 1, 1'700'000'100);
+        u.accounts().record_login(id, 1'700'006'000, std::nullopt);
+    });
+    auto a = read([&](unit_of_work& u) { return u.accounts().find(m, id); });
+    EXPECT_EQ(a->password_hash, original);
+    EXPECT_EQ(a->last_login_at, std::optional<core::unix_seconds>(1'700'006'000));
+    EXPECT_EQ(a->failed_logins, 0);
+    EXPECT_EQ(a->lock_level, 0);
+    EXPECT_EQ(a->locked_until, 0);
+
+    write([&](unit_of_work& u) { u.accounts().record_login(id, 1'700'007'000, std::string("rehashed")); });
+    a = read([&](unit_of_work& u) { return u.accounts().find(m, id); });
+    EXPECT_EQ(a->password_hash, "rehashed");
+    EXPECT_EQ(a->last_login_at, std::optional<core::unix_seconds>(1'700'007'000));
+}
+
+TEST_P(AccountStore, SetUsernameRenamesAndFreesTheOldName) {
+    const auto m = add_merchant(1);
+    const auto id = add_account(m, add_guest(m, "yves@example.com"), "6000000000000001", "old-name");
+    write([&](unit_of_work& u) { u.accounts().set_username(id, "New-Name"); });
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.accounts().find(m, id); })->username, "New-Name");
+
+    const auto other = add_account(m, add_guest(m, "zoe@example.com"), "6000000000000002", "OLD-NAME");
+    EXPECT_NE(other, id);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sessions
+
+TEST_P(SessionStore, InsertThenFindRoundTripsEveryField) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("web", {m});
+    const auto a = add_account(m, add_guest(m, "ann@example.com"), "6000000000000001", "ann");
+    const std::string token_hash("\x00\x10\x20\xff-token-hash-32-bytes-long!!", 32);
+    write([&](unit_of_work& u) { u.sessions().insert({token_hash, m, p, a, 1'700'000'000, 1'702'592'000, {}}); });
+
+    const auto s = read([&](unit_of_work& u) { return u.sessions().find(token_hash); });
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->token_hash, token_hash);
+    EXPECT_EQ(s->merchant, m);
+    EXPECT_EQ(s->partner, p);
+    EXPECT_EQ(s->account, a);
+    EXPECT_EQ(s->created_at, 1'700'000'000);
+    EXPECT_EQ(s->expires_at, 1'702'592'000);
+    EXPECT_FALSE(s->revoked_at.has_value());
+
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.sessions().find(token_hash.substr(0, 31)); }).has_value());
+}
+
+TEST_P(SessionStore, RevokeAllRevokesOnlyTheLiveSessionsOfTheAccount) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("web", {m});
+    const auto a = add_account(m, add_guest(m, "ben@example.com"), "6000000000000001", "ben");
+    const auto b = add_account(m, add_guest(m, "cat@example.com"), "6000000000000002", "cat");
+    const core::unix_seconds now = 1'700'100'000;
+    write([&](unit_of_work& u) {
+        u.sessions().insert({"live-1", m, p, a, now - 100, now + 1000, {}});
+        u.sessions().insert({"live-2", m, p, a, now - 50, now + 2000, {}});
+        u.sessions().insert({"revoked", m, p, a, now - 500, now + 1000, now - 10});
+        u.sessions().insert({"expired", m, p, a, now - 9000, now - 1, {}});
+        u.sessions().insert({"other", m, p, b, now - 100, now + 1000, {}});
+    });
+
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.sessions().revoke_all(a, now); }), 2);
+
+    read([&](unit_of_work& u) {
+        EXPECT_EQ(u.sessions().find("live-1")->revoked_at, std::optional(now));
+        EXPECT_EQ(u.sessions().find("live-2")->revoked_at, std::optional(now));
+        EXPECT_EQ(u.sessions().find("revoked")->revoked_at, std::optional(now - 10));
+        EXPECT_FALSE(u.sessions().find("other")->revoked_at.has_value());
+        return 0;
+    });
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.sessions().revoke_all(a, now + 5); }), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reservations
+
+TEST_P(ReservationStore, UpsertCreatesThenFindRoundTripsEveryField) {
+    const auto m = add_merchant(1);
+    const auto g = add_guest(m, "dan@example.com");
+    clock_.set(1'700'004'000);
+    const auto r = booking(m, g, "BK-1", "2024-06-01");
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.reservations().upsert(r); }));
+
+    const auto found = read([&](unit_of_work& u) { return u.reservations().find(m, "BK-1"); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_GT(found->id.value, 0);
+    EXPECT_EQ(found->merchant, m);
+    EXPECT_EQ(found->guest, g);
+    EXPECT_EQ(found->reference, "BK-1");
+    EXPECT_EQ(found->status, "valid");
+    EXPECT_EQ(found->creation, r.creation);
+    EXPECT_EQ(found->arrival, r.arrival);
+    EXPECT_EQ(found->departure, r.departure);
+    EXPECT_EQ(found->total_amount, "282.50");
+    EXPECT_EQ(found->currency, r.currency);
+    EXPECT_EQ(found->room_type, r.room_type);
+    EXPECT_EQ(found->room_name, r.room_name);
+    EXPECT_EQ(found->custom_fields, r.custom_fields);
+    EXPECT_EQ(found->payload, r.payload);
+    EXPECT_EQ(found->updated_at, 1'700'004'000);
+}
+
+TEST_P(ReservationStore, SecondUpsertFullyReplacesTheReservation) {
+    const auto m = add_merchant(1);
+    const auto g = add_guest(m, "eli@example.com");
+    const auto other = add_guest(m, "fay@example.com");
+    clock_.set(1'700'004'000);
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.reservations().upsert(booking(m, g, "BK-1", "2024-06-01")); }));
+    const auto first_id = read([&](unit_of_work& u) { return u.reservations().find(m, "BK-1"); })->id;
+
+    // The second push omits most fields: they become null, and the custom fields are replaced.
+    clock_.advance(30);
+    store::reservation second;
+    second.merchant = m;
+    second.guest = other;
+    second.reference = "BK-1";
+    second.status = "cancelled";
+    second.arrival = "2024-07-01";
+    second.custom_fields = {{"late_checkout", "14:00"}};
+    second.payload = R"({"reference":"BK-1","status":"cancelled"})";
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.reservations().upsert(second); }));
+
+    const auto found = read([&](unit_of_work& u) { return u.reservations().find(m, "BK-1"); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, first_id);
+    EXPECT_EQ(found->guest, other);
+    EXPECT_EQ(found->status, "cancelled");
+    EXPECT_EQ(found->arrival, "2024-07-01");
+    EXPECT_FALSE(found->creation.has_value());
+    EXPECT_FALSE(found->departure.has_value());
+    EXPECT_FALSE(found->total_amount.has_value());
+    EXPECT_FALSE(found->currency.has_value());
+    EXPECT_FALSE(found->room_type.has_value());
+    EXPECT_FALSE(found->room_name.has_value());
+    EXPECT_EQ(found->custom_fields, second.custom_fields);
+    EXPECT_EQ(found->payload, second.payload);
+    EXPECT_EQ(found->updated_at, 1'700'004'030);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.reservations().count(m, g); }), 0);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.reservations().count(m, other); }), 1);
+}
+
+TEST_P(ReservationStore, ListActiveIsNewestArrivalFirstWithoutCancelled) {
+    const auto m = add_merchant(1);
+    const auto g = add_guest(m, "gus@example.com");
+    const auto someone_else = add_guest(m, "hal@example.com");
+    write([&](unit_of_work& u) {
+        u.reservations().upsert(booking(m, g, "JAN", "2024-01-10"));
+        u.reservations().upsert(booking(m, g, "MAR", "2024-03-01", "option"));
+        u.reservations().upsert(booking(m, g, "FEB-CANCELLED", "2024-02-01", "cancelled"));
+        u.reservations().upsert(booking(m, g, "MAR-LATER-PUSH", "2024-03-01"));
+        u.reservations().upsert(booking(m, g, "DEC-2023", "2023-12-24"));
+        u.reservations().upsert(booking(m, someone_else, "OTHER", "2024-04-01"));
+    });
+
+    const auto active = read([&](unit_of_work& u) { return u.reservations().list_active(m, g); });
+    // Equal arrivals: the later-stored one first.
+    EXPECT_THAT(references(active), ElementsAre("MAR-LATER-PUSH", "MAR", "JAN", "DEC-2023"));
+    ASSERT_FALSE(active.empty());
+    EXPECT_EQ(active.front().custom_fields, booking(m, g, "X", "2024-01-01").custom_fields);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.reservations().count(m, g); }), 5);
+}
+
+TEST_P(ReservationStore, ReservationsAreScopedByMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g1 = add_guest(m1, "ida@example.com");
+    const auto g2 = add_guest(m2, "ida@example.com");
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.reservations().upsert(booking(m1, g1, "BK-1", "2024-06-01")); }));
+    // The same reference at another merchant is another reservation.
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.reservations().upsert(booking(m2, g2, "BK-1", "2024-08-01")); }));
+
+    read([&](unit_of_work& u) {
+        EXPECT_EQ(u.reservations().find(m1, "BK-1")->arrival, "2024-06-01");
+        EXPECT_EQ(u.reservations().find(m2, "BK-1")->arrival, "2024-08-01");
+        EXPECT_THAT(u.reservations().list_active(m2, g1), IsEmpty());
+        EXPECT_EQ(u.reservations().count(m2, g1), 0);
+        EXPECT_FALSE(u.reservations().find(m1, "BK-2").has_value());
+        return 0;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Email lists
+
+TEST_P(EmailListStore, AddRemoveAndListsOfReportWhatChanged) {
+    const auto m = add_merchant(1);
+    const auto g = add_guest(m, "jon@example.com");
+    read([&](unit_of_work& u) {
+        EXPECT_THAT(u.email_lists().lists_of(m, g), IsEmpty());
+        return 0;
+    });
+
+    write([&](unit_of_work& u) {
+        EXPECT_TRUE(u.email_lists().add(m, "newsletter", g, 1'700'000'000));
+        EXPECT_FALSE(u.email_lists().add(m, "newsletter", g, 1'700'000'001));
+        EXPECT_TRUE(u.email_lists().add(m, "offers", g, 1'700'000'002));
+    });
+    EXPECT_THAT(read([&](unit_of_work& u) { return u.email_lists().lists_of(m, g); }),
+                UnorderedElementsAre("newsletter", "offers"));
+
+    write([&](unit_of_work& u) {
+        EXPECT_TRUE(u.email_lists().remove(m, "newsletter", g));
+        EXPECT_FALSE(u.email_lists().remove(m, "newsletter", g));
+        EXPECT_FALSE(u.email_lists().remove(m, "never-joined", g));
+    });
+    EXPECT_THAT(read([&](unit_of_work& u) { return u.email_lists().lists_of(m, g); }), ElementsAre("offers"));
+}
+
+TEST_P(EmailListStore, MembershipsAreScopedByMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g = add_guest(m1, "kim@example.com");
+    write([&](unit_of_work& u) { u.email_lists().add(m1, "newsletter", g, 1'700'000'000); });
+    read([&](unit_of_work& u) {
+        EXPECT_THAT(u.email_lists().lists_of(m2, g), IsEmpty());
+        return 0;
+    });
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.email_lists().remove(m2, "newsletter", g); }));
+    EXPECT_THAT(read([&](unit_of_work& u) { return u.email_lists().lists_of(m1, g); }), ElementsAre("newsletter"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Units of work
+
+TEST_P(UnitOfWork, PingAnswers) { EXPECT_TRUE(db_->ping()); }
+
+TEST_P(UnitOfWork, WritesAreRolledBackUnlessCommitted) {
+    const auto m = add_merchant(1);
+    {
+        auto u = db_->begin(tx::write);
+        ASSERT_TRUE(u->merchants().insert({merchant_id{2}, "Uncommitted", 0, 8}, "hotel-2").has_value());
+        ASSERT_TRUE(u->guests().insert(full_guest(m, "lost@example.com")).has_value());
+        EXPECT_TRUE(u->merchants().find(merchant_id{2}).has_value());  // visible inside its own unit
+    }
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.merchants().find(merchant_id{2}).has_value());
+        EXPECT_FALSE(u.guests().find_by_email(m, "lost@example.com").has_value());
+        return 0;
+    });
+
+    // The rolled-back id and email are free again.
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.merchants().insert({merchant_id{2}, "Now", 0, 8}, "hotel-2"); }));
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "lost@example.com")); }));
+}
+
+TEST_P(UnitOfWork, CommittedWritesSurviveReopening) {
+    const auto m = add_merchant(1);
+    const auto g = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "kept@example.com")); });
+    ASSERT_TRUE(g.has_value());
+    const auto a = add_account(m, *g, "6000000000000001", "kept");
+
+    reopen();
+
+    const auto found = read([&](unit_of_work& u) { return u.guests().find_by_email(m, "KEPT@example.com"); });
+    ASSERT_TRUE(found.has_value());
+    expect_same_profile(*found, full_guest(m, "kept@example.com"));
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.accounts().find(m, a); })->printed_card_number, "6000000000000001");
+    EXPECT_EQ(read([](unit_of_work& u) { return u.merchants().list(); }).size(), 1u);
+}
+
+TEST_P(UnitOfWork, ReadersDoNotSeeUncommittedWrites) {
+    const auto m = add_merchant(1);
+    auto writer = db_->begin(tx::write);
+    ASSERT_TRUE(writer->guests().insert(full_guest(m, "pending@example.com")).has_value());
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().find_by_email(m, "pending@example.com"); }));
+    writer->commit();
+    EXPECT_TRUE(read([&](unit_of_work& u) { return u.guests().find_by_email(m, "pending@example.com"); }));
+}
+
+TEST_P(UnitOfWork, ConcurrentWritersAllLand) {
+    const auto m = add_merchant(1);
+    const auto g = add_guest(m, "busy@example.com");
+    constexpr int threads = 4;
+    constexpr int per_thread = 50;
+
+    std::atomic<int> failures{0};
+    std::mutex first_error_mutex;
+    std::string first_error;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                try {
+                    // Read-modify-write in one unit: a lost update would show in the final version and list.
+                    auto u = db_->begin(tx::write);
+                    auto guest = u->guests().find(m, g);
+                    guest->custom_fields.push_back({"t" + std::to_string(t), std::to_string(i)});
+                    if (!u->guests().update(*guest)) {
+                        ++failures;
+                        continue;
+                    }
+                    u->commit();
+                } catch (const std::exception& e) {
+                    ++failures;
+                    std::lock_guard lock(first_error_mutex);
+                    if (first_error.empty()) {
+                        first_error = e.what();
+                    }
+                }
+            }
+        });
+    }
+    for (auto& w : workers) {
+        w.join();
+    }
+
+    EXPECT_EQ(failures.load(), 0) << first_error;
+    const auto after = read([&](unit_of_work& u) { return u.guests().find(m, g); });
+    ASSERT_TRUE(after.has_value());
+    EXPECT_EQ(after->version, 1 + threads * per_thread);
+    ASSERT_EQ(after->custom_fields.size(), static_cast<std::size_t>(threads * per_thread));
+    // Each thread's own updates landed in its order.
+    std::vector<int> next(threads, 0);
+    for (const auto& f : after->custom_fields) {
+        const int t = std::stoi(f.name.substr(1));
+        EXPECT_EQ(std::stoi(f.value), next[static_cast<std::size_t>(t)]++);
+    }
+}
+
+}  // namespace guestd::contract
