@@ -1,0 +1,127 @@
+#include "api/api.hpp"
+
+#include "api/auth_header.hpp"
+#include "api/errors.hpp"
+#include "api/json_body.hpp"
+#include "api/router.hpp"
+#include "api/validate.hpp"
+#include "core/log.hpp"
+#include "domain/credentials.hpp"
+#include "domain/services.hpp"
+
+#include <exception>
+#include <utility>
+
+namespace guestd::api {
+namespace {
+
+using core::errc;
+
+// Establishes who is calling, as ep.auth demands. Messages name what is missing, never the credentials.
+core::result<caller> authenticate(auth_kind kind, const request& req, const domain::credentials& creds) {
+    caller who;
+    switch (kind) {
+        case auth_kind::none: return who;
+        case auth_kind::partner_bearer:
+        case auth_kind::partner_bearer_and_guest_token: {
+            // Check the partner and hotel tokens
+            const auto pair = bearer_credentials(req.header_value("authorization"));
+            if (!pair) return core::fail(errc::unauthenticated, "missing or malformed credentials");
+            auto partner = creds.authenticate_bearer(*pair);
+            if (!partner) return std::unexpected(std::move(partner.error()));
+            who.partner = partner->partner;
+            who.merchant = partner->merchant;
+            if (kind == auth_kind::partner_bearer) return who;
+            // Check the guest token was issued for this merchant and partner
+            const auto token = req.header_value("x-guest-token");
+            if (!token || token->empty()) return core::fail(errc::unauthenticated, "missing guest token");
+            auto session = creds.authenticate_guest_token(*token, *partner);
+            if (!session) return std::unexpected(std::move(session.error()));
+            who.account = session->account;
+            who.guest = session->guest;
+            return who;
+        }
+        case auth_kind::basic: {
+            const auto pair = basic_credentials(req.header_value("authorization"));
+            if (!pair) return core::fail(errc::unauthenticated, "missing or malformed credentials");
+            auto partner = creds.authenticate_basic(pair->client_id, pair->secret);
+            if (!partner) return std::unexpected(std::move(partner.error()));
+            who.partner = partner->partner;
+            who.b2b = partner->b2b;
+            return who;
+        }
+    }
+    return core::fail(errc::internal, "internal error", "unknown auth kind");
+}
+
+void log_failure(const request& req, const endpoint& ep, std::string_view what) {
+    core::log(core::log_level::error, "handler_failed",
+              {{"request_id", req.request_id}, {"endpoint", ep.path}, {"what", what}});
+}
+
+}  // namespace
+
+dispatcher::dispatcher(std::span<const endpoint> table, domain::services& services)
+    : table_(table), services_(services) {}
+
+route_result dispatcher::route(verb method, std::string_view path) const { return find_route(table_, method, path); }
+
+response dispatcher::handle(const endpoint& ep, const request& req) const {
+    const auto fail_with = [&](const core::error& err) { return error_response(ep.speaks, ep.errors, err); };
+    try {
+        // Authenticate the caller
+        const auto who = authenticate(ep.auth, req, services_.credentials());
+        if (!who) return fail_with(who.error());
+
+        // Check the query parameters
+        auto query_errors = validate_query(req, ep.query);
+        if (!query_errors.empty()) return fail_with(core::invalid("invalid request", std::move(query_errors)).error());
+
+        // Read and validate the body
+        boost::json::value body;
+        if (ep.request_body != nullptr) {
+            if (!is_json_content_type(req)) {
+                return status_response(ep.speaks, ep.errors, 415, "Content-Type must be application/json");
+            }
+            auto parsed = read_body(req.body, *ep.request_body);
+            if (!parsed) return fail_with(parsed.error());
+            body = std::move(*parsed);
+        }
+
+        // Run the handler and shape its failure in the endpoint's dialect
+        if (ep.handler == nullptr) {
+            log_failure(req, ep, "endpoint has no handler");
+            return fail_with(core::error{errc::internal, "internal error", {}, {}, 0});
+        }
+        auto out = ep.handler(call{req, *who, body, services_});
+        if (out) return std::move(*out);
+        if (out.error().code == errc::internal) {
+            const core::error& err = out.error();
+            log_failure(req, ep, err.detail.empty() ? err.message : err.detail);
+        }
+        return fail_with(out.error());
+    } catch (const core::backend_error& e) {
+        // A busy or failing backend: transient faults are worth a retry
+        log_failure(req, ep, e.what());
+        if (e.transient()) return fail_with(core::error{errc::unavailable, "service unavailable", {}, {}, 1});
+        return fail_with(core::error{errc::internal, "internal error", {}, {}, 0});
+    } catch (const std::exception& e) {
+        log_failure(req, ep, e.what());
+        return fail_with(core::error{errc::internal, "internal error", {}, {}, 0});
+    } catch (...) {
+        log_failure(req, ep, "unknown exception");
+        return fail_with(core::error{errc::internal, "internal error", {}, {}, 0});
+    }
+}
+
+response dispatcher::reject(std::string_view path, unsigned status, std::string_view message,
+                            int retry_after_seconds) const {
+    return status_response(dialect_of_path(path), error_style::fields, status, message, retry_after_seconds);
+}
+
+std::string_view dispatcher::label(const route_result& r) {
+    if (const auto* ep = std::get_if<const endpoint*>(&r)) return (*ep)->path;
+    return "unmatched";
+}
+
+}  // namespace guestd::api

@@ -1,0 +1,376 @@
+#include "api/validate.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace guestd::api {
+namespace {
+
+using core::field_error;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+const schema extra{.name = "Extra", .additional_properties = true, .string_values = true};
+const schema anything{.name = "Anything", .additional_properties = true};
+
+const schema customer{
+    .name = "Customer",
+    .properties = {{.name = "email", .required = true, .format = string_format::email},
+                   {.name = "firstname"},
+                   {.name = "phone", .nullable = true, .format = string_format::phone}},
+};
+
+const schema booking{
+    .name = "Booking",
+    .properties = {{.name = "reference", .required = true, .max_length = 8, .format = string_format::non_empty},
+                   {.name = "status", .required = true, .allowed = {"valid", "option", "cancelled"}},
+                   {.name = "adult_count", .type = json_type::scalar},
+                   {.name = "nights", .type = json_type::integer},
+                   {.name = "amount", .type = json_type::number},
+                   {.name = "paid", .type = json_type::boolean},
+                   {.name = "note"},
+                   {.name = "tags", .type = json_type::array},
+                   {.name = "counts", .type = json_type::array, .item_type = json_type::integer, .max_items = 2},
+                   {.name = "extra", .type = json_type::object, .object = &extra},
+                   {.name = "meta", .type = json_type::object, .object = &anything},
+                   {.name = "customer", .type = json_type::object, .required = true, .object = &customer}},
+};
+
+const schema push{
+    .name = "Push",
+    .properties = {{.name = "bookings", .type = json_type::array, .required = true, .items = &booking}},
+};
+
+const schema list{.name = "List", .type = json_type::array, .items = &customer};
+
+boost::json::value json(std::string_view text) { return boost::json::parse(text); }
+
+std::string valid_booking() {
+    return R"({"reference": "BK-1", "status": "valid", "customer": {"email": "john@example.com"}})";
+}
+
+// The errors for a booking whose member `key` holds `value_json`.
+std::vector<field_error> booking_with(std::string_view key, std::string_view value_json) {
+    boost::json::value v = json(valid_booking());
+    v.as_object()[key] = json(value_json);
+    return validate(v, booking);
+}
+
+TEST(Validate, AcceptsAValidBody) {
+    EXPECT_THAT(validate(json(valid_booking()), booking), IsEmpty());
+    EXPECT_THAT(validate(json(R"({"reference": "BK-1", "status": "option", "adult_count": "2", "nights": 3,
+        "amount": 12.5, "paid": true, "note": "", "tags": ["a", "b"], "counts": [1, 2], "extra": {"k": "v"},
+        "meta": {"deep": [1, {"x": null}]}, "customer": {"email": "a@b.co", "firstname": "Jo", "phone": null}})"),
+                         booking),
+                IsEmpty());
+}
+
+TEST(Validate, RejectsATopLevelValueThatIsNotAnObject) {
+    for (const char* text : {"[]", "\"x\"", "null", "3", "true"}) {
+        EXPECT_THAT(validate(json(text), booking), ElementsAre(field_error{"", "must be a JSON object"})) << text;
+    }
+    EXPECT_THAT(validate(json("{}"), list), ElementsAre(field_error{"", "must be a JSON array"}));
+}
+
+TEST(Validate, ReportsMissingRequiredFields) {
+    EXPECT_THAT(validate(json("{}"), booking),
+                ElementsAre(field_error{"reference", "is required"}, field_error{"status", "is required"},
+                            field_error{"customer", "is required"}));
+}
+
+TEST(Validate, RejectsUnknownField) {
+    EXPECT_THAT(booking_with("password", "\"x\""), ElementsAre(field_error{"password", "is not allowed"}));
+}
+
+TEST(Validate, AdditionalPropertiesWithStringValuesRejectOtherValues) {
+    EXPECT_THAT(booking_with("extra", R"({"a": "x", "b": 1, "c": null})"),
+                ElementsAre(field_error{"extra.b", "must be a string"}, field_error{"extra.c", "must be a string"}));
+    EXPECT_THAT(booking_with("extra", "{\"a\": \"" + std::string(1025, 'x') + "\"}"),
+                ElementsAre(field_error{"extra.a", "is longer than 1024 bytes"}));
+}
+
+TEST(Validate, AdditionalPropertiesWithoutStringValuesAcceptAnyValue) {
+    EXPECT_THAT(booking_with("meta", R"({"n": 1, "o": {"p": [true]}})"), IsEmpty());
+}
+
+TEST(Validate, NullIsAllowedOnlyWhereNullable) {
+    boost::json::value v = json(valid_booking());
+    v.as_object()["customer"].as_object()["phone"] = nullptr;
+    EXPECT_THAT(validate(v, booking), IsEmpty());
+    v.as_object()["customer"].as_object()["firstname"] = nullptr;
+    v.as_object()["customer"].as_object()["email"] = nullptr;
+    EXPECT_THAT(validate(v, booking), ElementsAre(field_error{"customer.email", "must not be null"},
+                                                  field_error{"customer.firstname", "must not be null"}));
+}
+
+TEST(Validate, NamesTheExpectedTypeOfEachKind) {
+    EXPECT_THAT(booking_with("note", "1"), ElementsAre(field_error{"note", "must be a string"}));
+    EXPECT_THAT(booking_with("nights", "\"3\""), ElementsAre(field_error{"nights", "must be an integer"}));
+    EXPECT_THAT(booking_with("amount", "\"1.5\""), ElementsAre(field_error{"amount", "must be a number"}));
+    EXPECT_THAT(booking_with("paid", "1"), ElementsAre(field_error{"paid", "must be a boolean"}));
+    EXPECT_THAT(booking_with("customer", "[]"), ElementsAre(field_error{"customer", "must be an object"}));
+    EXPECT_THAT(booking_with("tags", "{}"), ElementsAre(field_error{"tags", "must be an array"}));
+    EXPECT_THAT(booking_with("adult_count", "true"),
+                ElementsAre(field_error{"adult_count", "must be a string or a number"}));
+}
+
+TEST(Validate, IntegerAcceptsWholeNumbersInAnyJsonForm) {
+    EXPECT_THAT(booking_with("nights", "3"), IsEmpty());
+    EXPECT_THAT(booking_with("nights", "-3"), IsEmpty());
+    EXPECT_THAT(booking_with("nights", "18446744073709551615"), IsEmpty());
+    EXPECT_THAT(booking_with("nights", "3.0"), IsEmpty());
+    EXPECT_THAT(booking_with("nights", "3e2"), IsEmpty());
+    EXPECT_THAT(booking_with("nights", "3.5"), ElementsAre(field_error{"nights", "must be an integer"}));
+}
+
+TEST(Validate, NumbersMustBeFinite) {
+    EXPECT_THAT(booking_with("amount", "-0.5e3"), IsEmpty());
+    EXPECT_THAT(booking_with("amount", "1e400"), ElementsAre(field_error{"amount", "must be a number"}));
+    EXPECT_THAT(booking_with("nights", "1e400"), ElementsAre(field_error{"nights", "must be an integer"}));
+    EXPECT_THAT(booking_with("adult_count", "-1e400"),
+                ElementsAre(field_error{"adult_count", "must be a string or a number"}));
+}
+
+TEST(Validate, ScalarAcceptsAStringOrANumber) {
+    EXPECT_THAT(booking_with("adult_count", "\"2\""), IsEmpty());
+    EXPECT_THAT(booking_with("adult_count", "2"), IsEmpty());
+    EXPECT_THAT(booking_with("adult_count", "2.5"), IsEmpty());
+    EXPECT_THAT(booking_with("adult_count", "[2]"),
+                ElementsAre(field_error{"adult_count", "must be a string or a number"}));
+}
+
+TEST(Validate, StringsAreLimitedTo1024BytesByDefault) {
+    EXPECT_THAT(booking_with("note", "\"" + std::string(1024, 'x') + "\""), IsEmpty());
+    EXPECT_THAT(booking_with("note", "\"" + std::string(1025, 'x') + "\""),
+                ElementsAre(field_error{"note", "is longer than 1024 bytes"}));
+    // Bytes, not characters: 513 two-byte characters are 1026 bytes
+    std::string accents;
+    for (int i = 0; i < 513; ++i) accents += "\xc3\xa9";
+    EXPECT_THAT(booking_with("note", "\"" + accents + "\""),
+                ElementsAre(field_error{"note", "is longer than 1024 bytes"}));
+}
+
+TEST(Validate, StringsHonourTheirOwnMaxLength) {
+    EXPECT_THAT(booking_with("reference", "\"12345678\""), IsEmpty());
+    EXPECT_THAT(booking_with("reference", "\"123456789\""),
+                ElementsAre(field_error{"reference", "is longer than 8 bytes"}));
+}
+
+TEST(Validate, ArraysAreLimitedTo1000ItemsByDefault) {
+    boost::json::array tags(1000, boost::json::value("t"));
+    boost::json::value v = json(valid_booking());
+    v.as_object()["tags"] = tags;
+    EXPECT_THAT(validate(v, booking), IsEmpty());
+    tags.emplace_back("t");
+    v.as_object()["tags"] = tags;
+    EXPECT_THAT(validate(v, booking), ElementsAre(field_error{"tags", "has more than 1000 items"}));
+}
+
+TEST(Validate, ArraysHonourTheirOwnMaxItemsAndItemType) {
+    EXPECT_THAT(booking_with("counts", "[1, 2, 3]"), ElementsAre(field_error{"counts", "has more than 2 items"}));
+    EXPECT_THAT(booking_with("counts", "[1, \"2\"]"), ElementsAre(field_error{"counts[1]", "must be an integer"}));
+    EXPECT_THAT(booking_with("tags", "[\"a\", null, 3]"),
+                ElementsAre(field_error{"tags[1]", "must not be null"}, field_error{"tags[2]", "must be a string"}));
+}
+
+TEST(Validate, AllowedValuesAreListedInTheReason) {
+    EXPECT_THAT(booking_with("status", "\"confirmed\""),
+                ElementsAre(field_error{"status", "must be one of: valid, option, cancelled"}));
+    EXPECT_THAT(booking_with("status", "\"cancelled\""), IsEmpty());
+}
+
+TEST(Validate, NamesNestedFieldsWithTheirArrayIndex) {
+    const auto v = json(R"({"bookings": [
+        {"reference": "A", "status": "valid", "customer": {"email": "a@example.com"}},
+        {"reference": "B", "status": "valid", "customer": {"email": "not-an-email"}},
+        "oops",
+        {"reference": " ", "status": "valid", "customer": {"email": "c@example.com", "fax": "1"}}]})");
+    EXPECT_THAT(validate(v, push),
+                ElementsAre(field_error{"bookings[1].customer.email", "must be an email address"},
+                            field_error{"bookings[2]", "must be an object"},
+                            field_error{"bookings[3].reference", "must not be empty"},
+                            field_error{"bookings[3].customer.fax", "is not allowed"}));
+}
+
+TEST(Validate, BatchesAreLimitedTo1000ItemsByDefault) {
+    boost::json::array items(1001, json(valid_booking()));
+    EXPECT_THAT(validate(boost::json::object{{"bookings", items}}, push),
+                ElementsAre(field_error{"bookings", "has more than 1000 items"}));
+}
+
+TEST(Validate, ReportsEachFormatWithItsReason) {
+    const struct {
+        string_format format;
+        const char* bad;
+        const char* reason;
+    } cases[] = {
+        {string_format::email, "john", "must be an email address"},
+        {string_format::date, "2023-02-29", "must be a date (YYYY-MM-DD)"},
+        {string_format::date_time, "2023-01-01T10:00:00", "must be a date and time (YYYY-MM-DD HH:MM:SS)"},
+        {string_format::time, "25:00", "must be a time (HH:MM:SS)"},
+        {string_format::country, "FRA", "must be an ISO 3166-1 alpha-2 country code"},
+        {string_format::language, "f1", "must be an ISO 639-1 language code"},
+        {string_format::phone, "0601020304", "must be an international phone number (+33601020304)"},
+        {string_format::decimal, "1,5", "must be a decimal number"},
+        {string_format::non_empty, "  \t", "must not be empty"},
+    };
+    for (const auto& c : cases) {
+        const schema s{.name = "S", .properties = {{.name = "f", .format = c.format}}};
+        EXPECT_THAT(validate(boost::json::object{{"f", c.bad}}, s), ElementsAre(field_error{"f", c.reason}))
+            << c.bad;
+    }
+}
+
+TEST(Validate, ScalarNumbersMeetDecimalButNotStringFormats) {
+    const schema s{.name = "S",
+                   .properties = {{.name = "amount", .type = json_type::scalar, .format = string_format::decimal},
+                                  {.name = "day", .type = json_type::scalar, .format = string_format::date}}};
+    EXPECT_THAT(validate(json(R"({"amount": 12.5, "day": "2024-02-29"})"), s), IsEmpty());
+    EXPECT_THAT(validate(json(R"({"amount": "12,5", "day": 20240229})"), s),
+                ElementsAre(field_error{"amount", "must be a decimal number"},
+                            field_error{"day", "must be a date (YYYY-MM-DD)"}));
+}
+
+TEST(Format, Email) {
+    EXPECT_TRUE(matches(string_format::email, "john.doe@example.com"));
+    EXPECT_TRUE(matches(string_format::email, "j+tag@mail.example.co.uk"));
+    EXPECT_FALSE(matches(string_format::email, ""));
+    EXPECT_FALSE(matches(string_format::email, "john"));
+    EXPECT_FALSE(matches(string_format::email, "@example.com"));
+    EXPECT_FALSE(matches(string_format::email, "john@localhost"));
+    EXPECT_FALSE(matches(string_format::email, "john@.com"));
+    EXPECT_FALSE(matches(string_format::email, "john@example."));
+    EXPECT_FALSE(matches(string_format::email, "john@example..com"));
+    EXPECT_FALSE(matches(string_format::email, "jo hn@example.com"));
+    EXPECT_FALSE(matches(string_format::email, "a@b@example.com"));
+    EXPECT_FALSE(matches(string_format::email, "john@exa\tmple.com"));
+    const std::string long_local(250, 'a');
+    EXPECT_TRUE(matches(string_format::email, long_local.substr(0, 249) + "@x.co"));  // 254 bytes
+    EXPECT_FALSE(matches(string_format::email, long_local + "@x.co"));
+}
+
+TEST(Format, DateIsARealCalendarDay) {
+    EXPECT_TRUE(matches(string_format::date, "2024-02-29"));
+    EXPECT_TRUE(matches(string_format::date, "2000-02-29"));
+    EXPECT_TRUE(matches(string_format::date, "2023-12-31"));
+    EXPECT_FALSE(matches(string_format::date, "2023-02-29"));
+    EXPECT_FALSE(matches(string_format::date, "1900-02-29"));
+    EXPECT_FALSE(matches(string_format::date, "2023-04-31"));
+    EXPECT_FALSE(matches(string_format::date, "2023-13-01"));
+    EXPECT_FALSE(matches(string_format::date, "2023-00-10"));
+    EXPECT_FALSE(matches(string_format::date, "2023-01-00"));
+    EXPECT_FALSE(matches(string_format::date, "0000-01-01"));
+    EXPECT_FALSE(matches(string_format::date, "2023-1-01"));
+    EXPECT_FALSE(matches(string_format::date, "2023/01/01"));
+    EXPECT_FALSE(matches(string_format::date, "2023-01-01 "));
+    EXPECT_FALSE(matches(string_format::date, "+023-01-01"));
+}
+
+TEST(Format, DateTimeIsADaySpaceAndTime) {
+    EXPECT_TRUE(matches(string_format::date_time, "2021-06-01 15:22:00"));
+    EXPECT_TRUE(matches(string_format::date_time, "2024-02-29 23:59:59"));
+    EXPECT_FALSE(matches(string_format::date_time, "2021-06-01T15:22:00"));
+    EXPECT_FALSE(matches(string_format::date_time, "2021-06-01 15:22"));
+    EXPECT_FALSE(matches(string_format::date_time, "2021-06-01 24:00:00"));
+    EXPECT_FALSE(matches(string_format::date_time, "2023-02-29 10:00:00"));
+}
+
+TEST(Format, TimeWithOrWithoutSeconds) {
+    EXPECT_TRUE(matches(string_format::time, "00:00"));
+    EXPECT_TRUE(matches(string_format::time, "23:59:59"));
+    EXPECT_FALSE(matches(string_format::time, "24:00"));
+    EXPECT_FALSE(matches(string_format::time, "12:60"));
+    EXPECT_FALSE(matches(string_format::time, "12:00:60"));
+    EXPECT_FALSE(matches(string_format::time, "1:00"));
+    EXPECT_FALSE(matches(string_format::time, "12:00:"));
+    EXPECT_FALSE(matches(string_format::time, "12-00"));
+}
+
+TEST(Format, CountryAndLanguageAreTwoAsciiLetters) {
+    for (const auto f : {string_format::country, string_format::language}) {
+        EXPECT_TRUE(matches(f, "FR"));
+        EXPECT_TRUE(matches(f, "fr"));
+        EXPECT_FALSE(matches(f, "F"));
+        EXPECT_FALSE(matches(f, "FRA"));
+        EXPECT_FALSE(matches(f, "F1"));
+        EXPECT_FALSE(matches(f, "\xc3\xa9\x65"));
+    }
+}
+
+TEST(Format, PhoneIsPlusThenSixToFifteenDigits) {
+    EXPECT_TRUE(matches(string_format::phone, "+33601020304"));
+    EXPECT_TRUE(matches(string_format::phone, "+33 6 01.02-03-04"));
+    EXPECT_TRUE(matches(string_format::phone, "+123456"));
+    EXPECT_TRUE(matches(string_format::phone, "+123456789012345"));
+    EXPECT_FALSE(matches(string_format::phone, "+12345"));
+    EXPECT_FALSE(matches(string_format::phone, "+1234567890123456"));
+    EXPECT_FALSE(matches(string_format::phone, "0601020304"));
+    EXPECT_FALSE(matches(string_format::phone, "+33(0)601020304"));
+    EXPECT_FALSE(matches(string_format::phone, "+"));
+}
+
+TEST(Format, DecimalIsSignedDigitsWithOptionalFraction) {
+    EXPECT_TRUE(matches(string_format::decimal, "460"));
+    EXPECT_TRUE(matches(string_format::decimal, "-12.50"));
+    EXPECT_TRUE(matches(string_format::decimal, "+0.5"));
+    EXPECT_FALSE(matches(string_format::decimal, ""));
+    EXPECT_FALSE(matches(string_format::decimal, "."));
+    EXPECT_FALSE(matches(string_format::decimal, "1."));
+    EXPECT_FALSE(matches(string_format::decimal, ".5"));
+    EXPECT_FALSE(matches(string_format::decimal, "1e5"));
+    EXPECT_FALSE(matches(string_format::decimal, "1.2.3"));
+    EXPECT_FALSE(matches(string_format::decimal, "-"));
+}
+
+TEST(Format, NonEmptyNeedsANonSpaceCharacter) {
+    EXPECT_TRUE(matches(string_format::non_empty, " x "));
+    EXPECT_FALSE(matches(string_format::non_empty, ""));
+    EXPECT_FALSE(matches(string_format::non_empty, " \t\r\n"));
+    EXPECT_TRUE(matches(string_format::none, ""));
+}
+
+TEST(Utf8, AcceptsWellFormedAndRejectsMalformedSequences) {
+    EXPECT_TRUE(valid_utf8("plain"));
+    EXPECT_TRUE(valid_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    EXPECT_FALSE(valid_utf8("\xff"));
+    EXPECT_FALSE(valid_utf8("\xc3"));            // truncated
+    EXPECT_FALSE(valid_utf8("\xc0\xaf"));        // overlong '/'
+    EXPECT_FALSE(valid_utf8("\xe0\x80\xaf"));    // overlong
+    EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));    // surrogate
+    EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+    EXPECT_FALSE(valid_utf8("\xe2\x28\xa1"));    // bad continuation
+}
+
+TEST(ValidateQuery, ReportsMissingAndInvalidParameters) {
+    const std::vector<query_param> params{{.name = "email", .required = true, .format = string_format::email},
+                                          {.name = "list", .required = true},
+                                          {.name = "since", .format = string_format::date}};
+    request r;
+    r.query_string = "email=john&since=2023-02-29&other=x";
+    EXPECT_THAT(validate_query(r, params),
+                ElementsAre(field_error{"email", "must be an email address"}, field_error{"list", "is required"},
+                            field_error{"since", "must be a date (YYYY-MM-DD)"}));
+    r.query_string = "email=john%40example.com&list=news";
+    EXPECT_THAT(validate_query(r, params), IsEmpty());
+}
+
+TEST(ValidateQuery, AnEmptyValueCountsAsMissing) {
+    request r;
+    r.query_string = "email=";
+    EXPECT_THAT(validate_query(r, {{.name = "email", .required = true, .format = string_format::email}}),
+                ElementsAre(field_error{"email", "is required"}));
+}
+
+TEST(ValidateQuery, RejectsInvalidUtf8AndOverlongValues) {
+    request r;
+    r.query_string = "list=%C3%28&name=" + std::string(1025, 'x');
+    EXPECT_THAT(validate_query(r, {{.name = "list"}, {.name = "name"}}),
+                ElementsAre(field_error{"list", "must be valid UTF-8"},
+                            field_error{"name", "is longer than 1024 bytes"}));
+}
+
+}  // namespace
+}  // namespace guestd::api
