@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
-  libsodium-dev libsqlite3-dev sqlite3 libcli11-dev libzxcvbn-dev libcurl4-openssl-dev
+  libsodium-dev libsqlite3-dev sqlite3 libcli11-dev libzxcvbn-dev libzxcvbn0 libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk
 )

@@ -10,7 +10,7 @@
 namespace guestd::api::ops {
 
 core::result<response> healthz(const call&) {
-    return json_response(200, boost::json::object{{"status", "ok"}, {"version", version}});
+    return json_response(200, boost::json::object{{"status", "ok"}});
 }
 
 core::result<response> readyz(const call& c) {
