@@ -1,0 +1,371 @@
+#include "http/session.hpp"
+
+#include "api/api.hpp"
+#include "core/bounded_pool.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "http/exchange.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <utility>
+
+namespace guestd::http::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using std::chrono::milliseconds;
+
+// Every I/O step reports its error as a value: a closed or misbehaving client is expected, not exceptional.
+constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
+
+// How much a read step asks for at once.
+constexpr std::size_t k_read_chunk = 4096;
+// After an error answer, how long and how much we keep draining what the client still sends, so that closing
+// does not reset the connection before the client has read the answer.
+constexpr milliseconds k_linger_time{1000};
+constexpr std::size_t k_linger_bytes = 1 << 20;
+// The longest a client may take to accept an answer.
+constexpr milliseconds k_write_timeout{10'000};
+
+std::optional<api::verb> to_verb(bhttp::verb v) {
+    switch (v) {
+        case bhttp::verb::get: return api::verb::get;
+        case bhttp::verb::post: return api::verb::post;
+        case bhttp::verb::put: return api::verb::put;
+        case bhttp::verb::delete_: return api::verb::del;
+        default: return std::nullopt;
+    }
+}
+
+std::optional<std::string_view> header_of(const bhttp::fields& fields, std::string_view name) {
+    const auto it = fields.find(name);
+    if (it == fields.end()) return std::nullopt;
+    return it->value();
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+/// The status answering a failed read, or 0 when there is nobody to answer (the client left, or the server
+/// aborted the connection).
+unsigned status_for_read_error(const error_code& ec, bool timed_out) {
+    if (timed_out) return 408;
+    if (ec == bhttp::error::body_limit) return 413;
+    if (ec == bhttp::error::header_limit) return 431;
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return 0;
+    // Any other parse error is a malformed request: bad syntax, bad chunking, conflicting lengths.
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) return 400;
+    return 0;
+}
+
+std::string_view message_for(unsigned status) {
+    switch (status) {
+        case 408: return "request timeout";
+        case 413: return "request body too large";
+        case 431: return "request header fields too large";
+        default: return "malformed request";
+    }
+}
+
+/// Runs work on pool and resumes the caller on its own executor with the answer, or with nullopt at once when the
+/// pool's queue is full.
+template <class CompletionToken>
+auto async_run_on(core::bounded_pool& pool, std::function<api::response()> work, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::optional<api::response>)>(
+        [&pool](auto handler, std::function<api::response()> job_work) {
+            using handler_type = decltype(handler);
+            // Keep the caller's io_context running while the job is away.
+            auto guard = asio::make_work_guard(asio::get_associated_executor(handler));
+            struct pending {
+                handler_type handler;
+                decltype(guard) work_guard;
+                std::function<api::response()> work;
+                void complete(std::optional<api::response> result) {
+                    asio::post(asio::append(std::move(handler), std::move(result)));
+                    work_guard.reset();
+                }
+            };
+            auto op = std::make_shared<pending>(std::move(handler), std::move(guard), std::move(job_work));
+            std::function<void()> job = [op] { op->complete(op->work()); };
+            // A full queue sheds the request; the caller answers 503.
+            if (!pool.try_post(job)) op->complete(std::nullopt);
+        },
+        token, std::move(work));
+}
+
+/// The api request for a parsed Beast request; moves its body out.
+api::request to_api_request(bhttp::request<bhttp::string_body>& req, api::verb method, std::string_view path,
+                            std::string_view query, const std::string& client, const std::string& request_id) {
+    api::request out;
+    out.method = method;
+    out.path = path;
+    out.query_string = query;
+    out.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+    for (const auto& field : req) out.headers.push_back({lower(field.name_string()), std::string(field.value())});
+    out.body = std::move(req.body());
+    out.client_address = client;
+    out.request_id = request_id;
+    return out;
+}
+
+}  // namespace
+
+connection::connection(tcp::socket socket, const session_context& context)
+    : socket_(std::move(socket)), timer_(socket_.get_executor()), context_(context) {
+    error_code ec;
+    const auto remote = socket_.remote_endpoint(ec);
+    if (!ec) client_ = remote.address().to_string();
+}
+
+asio::awaitable<void> connection::run() {
+    try {
+        beast::flat_buffer buffer;
+        for (bool first = true;; first = false) {
+            // Wait for the first byte of the next request (unless the client already pipelined it); an idle
+            // connection closes without a word on timeout or shutdown. A new connection gets only the header
+            // timeout: keep-alive idleness is granted to clients that made a request.
+            if (buffer.size() == 0) {
+                if (closing_) break;
+                idle_ = true;
+                arm(milliseconds{first ? context_.config.header_timeout_ms : context_.config.idle_timeout_ms});
+                auto [ec, n] = co_await socket_.async_read_some(buffer.prepare(k_read_chunk), as_result);
+                idle_ = false;
+                disarm();
+                if (ec) break;
+                buffer.commit(n);
+            }
+            // Serve the request; stop when the connection cannot or should not be reused.
+            if (!co_await serve(buffer)) break;
+        }
+    } catch (const std::exception& e) {
+        core::log(core::log_level::error, "connection_failed", {{"client", client_}, {"what", e.what()}});
+    }
+    // Close: send FIN, then let the socket go.
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
+    timer_.cancel();
+}
+
+asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
+    const auto started = clock_type::now();
+    exchange_record rec;
+    rec.client = client_;
+
+    // Read the request head within the header timeout, with a fresh parser holding this request's limits.
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(context_.config.header_limit, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(context_.config.body_limit);
+    arm(milliseconds{context_.config.header_timeout_ms});
+    auto [ec, head_bytes] = co_await bhttp::async_read_header(socket_, buffer, parser, as_result);
+    rec.bytes_in = head_bytes;
+    bool malformed = false;
+    if (!ec) {
+        const auto& head = parser.get();
+        // Reject a Transfer-Encoding that does not end in chunked: the body length would be unknowable.
+        malformed = head.count(bhttp::field::transfer_encoding) > 0 && !parser.chunked();
+        // Tell a client that waits for it to send the body.
+        const auto expect = header_of(head, "Expect");
+        if (!malformed && !parser.is_done() && head.version() >= 11 && expect &&
+            beast::iequals(*expect, "100-continue")) {
+            bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, head.version()};
+            auto [wec, wrote] = co_await bhttp::async_write(socket_, proceed, as_result);
+            rec.bytes_out += wrote;
+            ec = wec;
+        }
+        // Read the body, within the same timeout and the body limit.
+        if (!malformed && !ec && !parser.is_done()) {
+            auto [bec, body_bytes] = co_await bhttp::async_read(socket_, buffer, parser, as_result);
+            rec.bytes_in += body_bytes;
+            ec = bec;
+        }
+    }
+    const bool timed_out = timed_out_;
+    disarm();
+
+    auto& req = parser.get();
+    const bool head_read = parser.is_header_done();
+    std::optional<api::verb> method;
+    if (head_read) {
+        rec.method = req.method_string();
+        rec.path = split_target(req.target()).first;
+        method = to_verb(req.method());
+    }
+    rec.request_id = request_id_for(head_read ? header_of(req, "X-Request-Id") : std::nullopt);
+
+    // Answer a request that could not be read in full, then close: the stream is out of step.
+    if (ec || malformed) {
+        const unsigned status = malformed ? 400 : status_for_read_error(ec, timed_out);
+        if (status == 0) co_return false;
+        if (method) rec.endpoint = api::dispatcher::label(context_.api.route(*method, rec.path));
+        co_await respond(context_.api.reject(rec.path, status, message_for(status)), head_read ? req.version() : 11,
+                         false, head_read && req.method() == bhttp::verb::head, rec, started);
+        co_await linger();
+        co_return false;
+    }
+
+    // Route the request; methods guestd never serves get 405 straight away.
+    api::response res;
+    if (!method) {
+        res = context_.api.reject(rec.path, 405, "method not allowed");
+    } else {
+        const auto [path, query] = split_target(req.target());
+        auto request = to_api_request(req, *method, path, query, client_, rec.request_id);
+        auto routed = context_.api.route(*method, request.path);
+        rec.endpoint = api::dispatcher::label(routed);
+        if (auto* decided = std::get_if<api::response>(&routed)) {
+            res = std::move(*decided);
+        } else {
+            // Run the handler off the I/O thread: hashing on its bounded pool, everything else on the workers.
+            const api::endpoint& ep = *std::get<const api::endpoint*>(routed);
+            auto& pool = ep.pool == api::pool_kind::hashing ? context_.hashing : context_.workers;
+            auto work = [this, &ep, &request]() -> api::response {
+                try {
+                    return context_.api.handle(ep, request);
+                } catch (const std::exception& e) {
+                    core::log(core::log_level::error, "handler_failed",
+                              {{"request_id", request.request_id}, {"what", e.what()}});
+                } catch (...) {
+                    core::log(core::log_level::error, "handler_failed",
+                              {{"request_id", request.request_id}, {"what", "unknown exception"}});
+                }
+                return context_.api.reject(request.path, 500, "internal error");
+            };
+            auto answer = co_await async_run_on(pool, std::move(work), asio::use_awaitable);
+            if (answer) {
+                res = std::move(*answer);
+            } else {
+                // Shed the request at once rather than queue it without bound.
+                core::metrics::add_counter("guestd_shed_total");
+                res = context_.api.reject(rec.path, 503, "server busy, retry later", 1);
+            }
+        }
+    }
+
+    // Answer; keep the connection only if the client wants to and the server is not shutting down.
+    const bool keep_alive = req.keep_alive() && !closing_;
+    const bool written = co_await respond(std::move(res), req.version(), keep_alive,
+                                          req.method() == bhttp::verb::head, rec, started);
+    co_return written && keep_alive;
+}
+
+asio::awaitable<bool> connection::respond(api::response res, unsigned version, bool keep_alive, bool head,
+                                          exchange_record& rec, clock_type::time_point started) {
+    // Build the Beast response: the handler's headers, then the ones every answer carries.
+    bhttp::response<bhttp::string_body> out;
+    out.version(version);
+    out.result(res.status);
+    for (const auto& h : res.headers) {
+        // A header that could split the response is a bug upstream: drop it rather than send it.
+        if (h.name.empty() || has_line_break(h.name) || has_line_break(h.value)) {
+            core::log(core::log_level::error, "header_dropped", {{"request_id", rec.request_id}, {"name", h.name}});
+            continue;
+        }
+        out.insert(h.name, h.value);
+    }
+    if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+    if (out.find(bhttp::field::cache_control) == out.end()) out.set(bhttp::field::cache_control, "no-store");
+    out.set("X-Content-Type-Options", "nosniff");
+    out.set("X-Request-Id", rec.request_id);
+    out.keep_alive(keep_alive);
+    // 1xx, 204 and 304 carry no body; HEAD gets the length a GET would have, without the bytes.
+    const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
+    if (!bodiless) out.body() = std::move(res.body);
+    out.prepare_payload();
+    if (head) out.body().clear();
+
+    // Write it within the write timeout.
+    arm(k_write_timeout);
+    auto [ec, wrote] = co_await bhttp::async_write(socket_, out, as_result);
+    disarm();
+
+    // Log and count the exchange, whether or not the client stayed to read the answer.
+    rec.status = res.status;
+    rec.bytes_out += wrote;
+    rec.duration_ms = std::chrono::duration<double, std::milli>(clock_type::now() - started).count();
+    record(rec);
+    co_return !ec;
+}
+
+asio::awaitable<void> connection::linger() {
+    // Stop sending, then drain and discard what the client still sends, for a moment.
+    error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    arm(k_linger_time);
+    std::array<char, k_read_chunk> sink;
+    for (std::size_t drained = 0; drained < k_linger_bytes;) {
+        auto [rec, n] = co_await socket_.async_read_some(asio::buffer(sink), as_result);
+        if (rec) break;
+        drained += n;
+    }
+    disarm();
+}
+
+void connection::shut_down() {
+    closing_ = true;
+    // An idle connection has nothing in flight: close it now. A busy one says "Connection: close" with its answer.
+    if (idle_) {
+        error_code ignored;
+        socket_.cancel(ignored);
+    }
+}
+
+void connection::abort() {
+    closing_ = true;
+    error_code ignored;
+    socket_.close(ignored);
+    timer_.cancel();
+}
+
+void connection::arm(milliseconds timeout) {
+    // Unlike beast::tcp_stream's timeouts, which close the socket, this only cancels the pending operation, so the
+    // session can still answer 408.
+    const auto generation = ++generation_;
+    timed_out_ = false;
+    timer_.expires_after(timeout);
+    timer_.async_wait([weak = weak_from_this(), generation](const error_code& ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->generation_ != generation) return;
+        self->timed_out_ = true;
+        error_code ignored;
+        self->socket_.cancel(ignored);
+    });
+}
+
+void connection::disarm() {
+    ++generation_;
+    timer_.cancel();
+}
+
+}  // namespace guestd::http::detail
