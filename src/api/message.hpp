@@ -21,7 +21,7 @@ struct header {
 
 struct request {
     verb method = verb::get;
-    std::string path;          // decoded path, without the query
+    std::string path;          // the path as received (not percent-decoded), without the query
     std::string query_string;  // raw, after '?', without it
     std::vector<header> headers;
     std::string body;

@@ -38,6 +38,21 @@ void add_db_option(CLI::App& cmd, std::string& db) {
     cmd.add_option("--db", db, "SQLite database file")->envname("GUESTD_DB")->capture_default_str();
 }
 
+/// Applies the TOML file's settings to the options that neither a flag nor a GUESTD_* variable set, so the
+/// precedence is flags, then environment, then file. Keys are long option names, flat or under [serve].
+void apply_config_file(CLI::App& serve, const std::string& path) {
+    for (const auto& item : CLI::ConfigTOML().from_file(path)) {
+        if (item.name == "++" || item.name == "--") continue;  // CLI11's markers of a section's start and end
+        const bool in_scope = item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == "serve");
+        CLI::Option* opt = in_scope ? serve.get_option_no_throw("--" + item.name) : nullptr;
+        if (opt == nullptr || item.name == "config")
+            throw command_error(path + ": unknown setting '" + item.fullname() + "'");
+        if (opt->count() > 0) continue;
+        opt->add_result(item.inputs);
+        opt->run_callback();
+    }
+}
+
 json::value nullable_int(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
 }  // namespace
@@ -51,7 +66,9 @@ int run(int argc, char** argv) {
     // serve
     core::serve_config serve_config;
     auto* serve = app.add_subcommand("serve", "Run the HTTP service");
-    serve->set_config("--config", "", "TOML file with any of these settings (keys = long option names)");
+    std::string config_file;
+    serve->add_option("--config", config_file, "TOML file with any of these settings (keys = long option names)")
+        ->envname("GUESTD_CONFIG")->check(CLI::ExistingFile);
     add_db_option(*serve, serve_config.db);
     serve->add_option("--listen", serve_config.listen, "HOST:PORT to listen on; port 0 picks a free one")
         ->envname("GUESTD_LISTEN")->capture_default_str();
@@ -115,7 +132,10 @@ int run(int argc, char** argv) {
     }
 
     try {
-        if (serve->parsed()) return app::serve(serve_config, std::cout);
+        if (serve->parsed()) {
+            if (!config_file.empty()) apply_config_file(*serve, config_file);
+            return app::serve(serve_config, std::cout);
+        }
         if (openapi->parsed()) {
             std::cout << api::openapi_document();
             return 0;

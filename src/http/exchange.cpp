@@ -3,6 +3,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 
+#include <cmath>
 #include <array>
 #include <cstdint>
 #include <random>
@@ -61,7 +62,8 @@ boost::json::object access_log_fields(const exchange_record& r) {
         {"path", split_target(r.path).first},
         {"endpoint", r.endpoint},
         {"status", r.status},
-        {"duration_ms", r.duration_ms},
+        // Microsecond precision; Boost.JSON would print the raw double as 4.43391E-1.
+        {"duration_ms", std::round(r.duration_ms * 1000.0) / 1000.0},
         {"bytes_in", r.bytes_in},
         {"bytes_out", r.bytes_out},
         {"client", r.client},
