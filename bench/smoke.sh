@@ -86,7 +86,7 @@ results="$work/results"
 } >"$results"
 
 hash_floor=$(build/bench/bench/bench_hash --benchmark_min_time=2 --benchmark_format=json 2>/dev/null |
-  grep '"items_per_second"' | tail -1 | sed 's/[^0-9.e+]//g')
+  grep '"items_per_second"' | tail -1 | awk -F': ' '{print $2}' | tr -d ',')
 
 floor=$(awk '$1 == "healthz" {print $2}' "$results")
 echo
