@@ -1,14 +1,14 @@
 // The operator CLI as an operator sees it: `guestd merchant add`, `partner add` and `guest show` print one JSON
 // object on success and fail with a non-zero exit, a message on stderr and nothing on stdout.
-#include "integration/experience_fixture.hpp"
 #include "integration/harness.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <memory>
+#include <filesystem>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace guestd::itest {
 namespace {

@@ -272,11 +272,32 @@ TEST_F(PmsCustomers, PmsFieldsMapOntoTheGuestProfile) {
     // A full replacement clears what it omits, but keeps mobile, which is not a PMS field.
     const http_response put = put_guest_info(token, json::object{{"mobile", "+33601020304"}});
     ASSERT_TRUE(has_status(put, 200));
-    EXPECT_TRUE(is_batch_success(push_customers({customer(john)}), 0, 1));
+    json::object bare = customer(john);
+    bare["extra_attributes"] = json::object{{"vip", "1"}};
+    EXPECT_TRUE(is_batch_success(push_customers({bare}), 0, 1));
     EXPECT_TRUE(is_json(guest_info(token), 200, R"({"title": null, "firstname": "John", "lastname": "Doe",
         "phone": null, "mobile": "+33601020304", "email": "john.doe@example.com", "street": null, "zip_code": null,
         "city": null, "state": null, "country": null, "birthdate": null, "language": null, "nationality": null,
-        "custom_fields": [], "privilege_badges": []})"));
+        "custom_fields": [{"name": "vip", "value": "1"}], "privilege_badges": []})"));
+}
+
+TEST_F(PmsCustomers, OmittedExtraAttributesAreClearedLikeEveryPmsField) {
+    // api.md lists extra_attributes among the PMS fields that a full replacement clears when omitted.
+    json::object with_extra = customer(john);
+    with_extra["extra_attributes"] = json::object{{"vip", "1"}};
+    ASSERT_TRUE(is_batch_success(push_customers({with_extra}), 1, 0));
+    ASSERT_TRUE(has_pair(field(guest_show(john), "custom_fields"), "vip", "1"));
+    EXPECT_TRUE(is_batch_success(push_customers({customer(john)}), 0, 1));
+    EXPECT_EQ(field(guest_show(john), "custom_fields"), json::array());
+}
+
+TEST_F(PmsCustomers, EmptyExtraAttributesClearTheCustomFields) {
+    json::object with_extra = customer(john);
+    with_extra["extra_attributes"] = json::object{{"vip", "1"}};
+    ASSERT_TRUE(is_batch_success(push_customers({with_extra}), 1, 0));
+    with_extra["extra_attributes"] = json::object{};
+    EXPECT_TRUE(is_batch_success(push_customers({with_extra}), 0, 1));
+    EXPECT_EQ(field(guest_show(john), "custom_fields"), json::array());
 }
 
 TEST_F(PmsCustomers, CustomerOnlyGuestIsKnownButNotEligible) {

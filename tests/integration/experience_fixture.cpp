@@ -204,8 +204,9 @@ std::string experience_test::bearer(const partner_info& partner, const merchant_
 http_response experience_test::call(const std::string& method, const std::string& target,
                                     const std::optional<std::string>& body, header_list headers) {
     const bool has_auth = std::ranges::any_of(headers, [](const auto& h) {
-        return h.first.size() == 13 && std::ranges::equal(h.first, std::string_view("authorization"),
-                                                          [](char a, char b) { return std::tolower(a) == b; });
+        return std::ranges::equal(h.first, std::string_view("authorization"), [](unsigned char a, unsigned char b) {
+            return std::tolower(a) == b;
+        });
     });
     if (!has_auth) headers.emplace_back("Authorization", default_auth());
     return client_->send({.method = method, .target = target, .headers = std::move(headers), .body = body});
