@@ -9,6 +9,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,7 @@ struct endpoint {
     std::vector<response_spec> responses;
     handler_fn handler = nullptr;
     error_style errors = error_style::fields;
+    std::size_t body_limit = 0;  // request body bytes; 0 = the server's default (64 KiB)
     std::string_view tag;  // OpenAPI tag ("Guests Personal Space", "PMS push", "Ops")
 };
 

@@ -21,6 +21,9 @@ constexpr std::string_view pms = "PMS push";
 constexpr std::string_view crm = "CRM";
 constexpr std::string_view ops_tag = "Ops";
 
+// Batches of up to 1000 items need more than the default 64 KiB: a full booking is about 1 KiB.
+constexpr std::size_t batch_body_limit = 2 * 1024 * 1024;
+
 // The error answers every partner-authenticated Experience call can give.
 response_spec unauthorized{401, nullptr, "Missing or wrong partner credentials"};
 response_spec bad_request{400, nullptr, "A field is missing, has the wrong type or breaks its rule"};
@@ -86,14 +89,14 @@ std::vector<endpoint> build() {
          .request_body = &xs::bookings_push,
          .responses = {{200, &xs::batch_success, "Every booking stored"},
                        {400, nullptr, "An item breaks a rule; nothing was stored"}, unauthorized},
-         .handler = &xp::push_bookings, .errors = error_style::batch, .tag = pms},
+         .handler = &xp::push_bookings, .errors = error_style::batch, .body_limit = batch_body_limit, .tag = pms},
         {.method = post, .path = "/api/xp-store-bookings/customers", .speaks = dialect::experience,
          .auth = partner_bearer, .summary = "Create or replace customers",
          .description = "An atomic batch of 1 to 1000 PMS customers; each replaces the guest's PMS fields.",
          .request_body = &xs::customers_push,
          .responses = {{200, &xs::batch_success, "Every customer stored"},
                        {400, nullptr, "An item breaks a rule; nothing was stored"}, unauthorized},
-         .handler = &xp::push_customers, .errors = error_style::batch, .tag = pms},
+         .handler = &xp::push_customers, .errors = error_style::batch, .body_limit = batch_body_limit, .tag = pms},
 
         // Email lists and custom fields
         {.method = post, .path = "/api/xp-email-lists/members", .speaks = dialect::experience,
@@ -102,7 +105,7 @@ std::vector<endpoint> build() {
          .request_body = &xs::list_add,
          .responses = {{200, &xs::list_add_result, "added: new memberships; updated: already members"},
                        bad_request, unauthorized},
-         .handler = &xp::add_list_members, .tag = crm},
+         .handler = &xp::add_list_members, .body_limit = batch_body_limit, .tag = crm},
         {.method = del, .path = "/api/xp-email-lists/members", .speaks = dialect::experience,
          .auth = partner_bearer, .summary = "Remove a member from an email list",
          .query = {{"list", true, string_format::non_empty, "The list's name"},

@@ -185,7 +185,11 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(context_.config.header_limit, std::numeric_limits<std::uint32_t>::max())));
-    parser.body_limit(context_.config.body_limit);
+    // Beast checks Content-Length against the limit as the head completes, so start from the largest limit any
+    // endpoint allows and narrow it once the head says which endpoint this is.
+    std::size_t body_limit = context_.config.body_limit;
+    for (const auto& ep : context_.api.table()) body_limit = std::max(body_limit, ep.body_limit);
+    parser.body_limit(body_limit);
     arm(milliseconds{context_.config.header_timeout_ms});
     auto [ec, head_bytes] = co_await bhttp::async_read_header(socket_, buffer, parser, as_result);
     rec.bytes_in = head_bytes;
@@ -194,9 +198,18 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
         const auto& head = parser.get();
         // Reject a Transfer-Encoding that does not end in chunked: the body length would be unknowable.
         malformed = head.count(bhttp::field::transfer_encoding) > 0 && !parser.chunked();
+        // An endpoint that takes batches may allow a larger body than the default.
+        body_limit = context_.config.body_limit;
+        if (const auto verb = to_verb(head.method())) {
+            const auto routed = context_.api.route(*verb, split_target(head.target()).first);
+            if (const auto* ep = std::get_if<const api::endpoint*>(&routed); ep && (*ep)->body_limit > 0)
+                body_limit = (*ep)->body_limit;
+        }
+        parser.body_limit(body_limit);
+        if (const auto length = parser.content_length(); length && *length > body_limit) ec = bhttp::error::body_limit;
         // Tell a client that waits for it to send the body.
         const auto expect = header_of(head, "Expect");
-        if (!malformed && !parser.is_done() && head.version() >= 11 && expect &&
+        if (!ec && !malformed && !parser.is_done() && head.version() >= 11 && expect &&
             beast::iequals(*expect, "100-continue")) {
             bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, head.version()};
             auto [wec, wrote] = co_await bhttp::async_write(socket_, proceed, as_result);

@@ -54,10 +54,16 @@ TEST_F(HostileInput, InvalidUtf8IsRejected) {
 }
 
 TEST_F(HostileInput, BodyOver64KiBIsTooLarge) {
-    json::object big = booking("BK-BIG", "big@example.com");
-    big["extra_attributes"] = json::object{{"pad", std::string(70 * 1024, 'x')}};
-    const http_response r = push_bookings({big});
+    const std::string pad(70 * 1024, 'x');
+    const http_response r = call("POST", update_path, R"({"email": "john.doe@example.com", "password": ")" + pad + "\"}");
     EXPECT_TRUE(has_status(r, 413));
+    EXPECT_TRUE(is_json(account_exists(john), 200, no_account));
+}
+
+TEST_F(HostileInput, BatchBodyOver2MiBIsTooLarge) {
+    json::object big = booking("BK-BIG", "big@example.com");
+    big["extra_attributes"] = json::object{{"pad", std::string(3 * 1024 * 1024, 'x')}};
+    EXPECT_TRUE(has_status(push_bookings({big}), 413));
     EXPECT_TRUE(is_json(account_exists("big@example.com"), 404, not_found));
 }
 
