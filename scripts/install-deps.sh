@@ -9,17 +9,30 @@ packages=(
   libsodium-dev libsqlite3-dev sqlite3 libcli11-dev libzxcvbn-dev libzxcvbn0 libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk
+  python3 python3-aiosmtpd   # a real SMTP server for the mail tests
+  chromium nodejs npm        # the browser test: Debian's Chromium driven by playwright-core from npm
 )
+
+# Node and npm may come from elsewhere on the image; Debian's are only needed when there are none.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  packages=("${packages[@]/nodejs}"); packages=("${packages[@]/npm}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
+  [ -n "$p" ] || continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "installing: ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages of the browser test, from package-lock.json (no browser download: Debian's Chromium is used).
+browser_dir="$(dirname "$0")/../tests/browser"
+if [ -f "$browser_dir/package-lock.json" ] && [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --silent)
+fi

@@ -22,7 +22,52 @@ struct merchant {
     core::merchant_id id{0};
     std::string name;
     unix_seconds created_at = 0;
+    // Settings, changed with `guestd merchant set` and read on every request.
     int password_min_length = 8;
+    std::vector<std::string> reset_verification_fields;  // Paytronix names: firstName, lastName, postalCode, ...
+    std::string reset_link_template;  // "https://hotel.example/reset?resetCode={code}"; "" = guestd's own page
+    int reset_code_ttl = 600;         // seconds a reset code lives, 60 to 86400
+    std::string mail_from;            // the From of the merchant's emails; "" = the server's default sender
+};
+
+/// A merchant's own wording of one email in one language, replacing guestd's built-in text. Placeholders:
+/// {merchant}, {firstname}, {link}, {code}, {minutes}.
+struct mail_template {
+    std::string kind;      // "reset" | "password_changed"
+    std::string language;  // "en", "fr", ...
+    std::string subject;
+    std::string text;
+    std::string html;
+    friend bool operator==(const mail_template&, const mail_template&) = default;
+};
+
+/// A password-reset request: the code is stored only as its digest.
+struct reset {
+    std::int64_t id = 0;
+    core::merchant_id merchant{0};
+    core::account_id account{0};
+    secret_hash code_hash;
+    unix_seconds created_at = 0;
+    unix_seconds expires_at = 0;
+    std::optional<unix_seconds> used_at;
+    std::optional<unix_seconds> voided_at;  // a newer request for the same account voided it
+};
+
+/// An email waiting for delivery (or delivered, or given up on). `content` is the whole RFC 5322 message.
+struct outbox_message {
+    std::int64_t id = 0;
+    core::merchant_id merchant{0};
+    std::string message_id;  // "<...@...>", stable across retries
+    std::string recipient;
+    std::string sender;
+    std::string subject;
+    std::string content;     // CRLF line ends, ready for SMTP DATA or a .eml file
+    std::string status = "pending";  // pending | sent | dead
+    int attempts = 0;
+    unix_seconds created_at = 0;
+    unix_seconds next_attempt_at = 0;
+    std::optional<unix_seconds> sent_at;
+    std::string last_error;
 };
 
 struct partner {

@@ -26,6 +26,15 @@ public:
     virtual std::vector<merchant> list() = 0;
     /// Replaces the merchant's hotel token digest; false when the merchant does not exist.
     virtual bool set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash) = 0;
+    /// Writes m's settings (password_min_length, reset_*, mail_from); false when the merchant does not exist.
+    virtual bool update_settings(const merchant& m) = 0;
+    /// Inserts or replaces the merchant's template for (kind, language).
+    virtual void set_template(core::merchant_id id, const mail_template& t) = 0;
+    /// Removes it; false when there was none.
+    virtual bool remove_template(core::merchant_id id, std::string_view kind, std::string_view language) = 0;
+    virtual std::optional<mail_template> find_template(core::merchant_id id, std::string_view kind,
+                                                       std::string_view language) = 0;
+    virtual std::vector<mail_template> templates(core::merchant_id id) = 0;
 };
 
 class partner_store {
@@ -74,6 +83,10 @@ public:
     /// new_hash is given (parameters upgraded).
     virtual void record_login(core::account_id id, unix_seconds now, const std::optional<std::string>& new_hash) = 0;
     virtual void set_username(core::account_id id, std::string_view username) = 0;
+    /// Case-insensitive (ASCII) match on the username.
+    virtual std::optional<account> find_by_username(core::merchant_id m, std::string_view username) = 0;
+    /// Exact match on the 16 digits.
+    virtual std::optional<account> find_by_card(core::merchant_id m, std::string_view printed_card_number) = 0;
 };
 
 class session_store {
@@ -107,6 +120,55 @@ public:
     virtual std::vector<std::string> lists_of(core::merchant_id m, core::guest_id g) = 0;
 };
 
+class reset_store {
+public:
+    virtual ~reset_store() = default;
+    /// Voids the account's live resets (voided_at = r.created_at) and inserts r (id assigned). already_exists
+    /// when a reset with the same code digest exists (a caller-chosen code used twice).
+    virtual core::result<std::int64_t> replace(const reset& r) = 0;
+    /// The reset with that code digest, in any state.
+    virtual std::optional<reset> find_by_code(const secret_hash& code_hash) = 0;
+    /// Marks it used; false when it was already used or voided (a concurrent completion won).
+    virtual bool mark_used(std::int64_t id, unix_seconds now) = 0;
+    /// Voids every live reset of the account; returns how many.
+    virtual int void_all(core::account_id account, unix_seconds now) = 0;
+    /// How many resets were created for the account at or after `since` (the hourly email cap).
+    virtual int count_since(core::account_id account, unix_seconds since) = 0;
+};
+
+/// Fixed-window counters shared by every node: rate limits keyed by what they limit ("complete:<address>").
+class throttle_store {
+public:
+    virtual ~throttle_store() = default;
+    /// Counts one hit for key in the window [start, start + window) that holds now, where start is now rounded
+    /// down to a multiple of window; returns the hits in that window, this one included.
+    virtual int hit(std::string_view key, unix_seconds now, unix_seconds window) = 0;
+    /// The hits in the current window, without counting one.
+    virtual int hits(std::string_view key, unix_seconds now, unix_seconds window) = 0;
+};
+
+class outbox_store {
+public:
+    virtual ~outbox_store() = default;
+    /// Queues m (id assigned, status pending, due at m.next_attempt_at).
+    virtual std::int64_t enqueue(const outbox_message& m) = 0;
+    /// Up to limit pending messages due at or before now, oldest first, each leased: its next_attempt_at moves to
+    /// lease_until so no other worker (or node) takes it until the lease ends.
+    virtual std::vector<outbox_message> claim(unix_seconds now, unix_seconds lease_until, int limit) = 0;
+    virtual void mark_sent(std::int64_t id, unix_seconds now) = 0;
+    /// Counts a failed attempt and schedules the next one.
+    virtual void mark_failed(std::int64_t id, unix_seconds next_attempt_at, std::string_view error) = 0;
+    /// Counts a failed attempt and gives up: status dead.
+    virtual void mark_dead(std::int64_t id, std::string_view error) = 0;
+    /// Messages, newest first, all or of one status.
+    virtual std::vector<outbox_message> list(std::optional<std::string_view> status, int limit) = 0;
+    virtual std::optional<outbox_message> find(std::int64_t id) = 0;
+    /// Makes a dead or pending message due now with a fresh attempt count; false when unknown or already sent.
+    virtual bool retry(std::int64_t id, unix_seconds now) = 0;
+    /// Pending messages.
+    virtual int backlog() = 0;
+};
+
 /// One transaction. Destroying it without commit() rolls back.
 class unit_of_work {
 public:
@@ -118,6 +180,9 @@ public:
     virtual session_store& sessions() = 0;
     virtual reservation_store& reservations() = 0;
     virtual email_list_store& email_lists() = 0;
+    virtual reset_store& resets() = 0;
+    virtual throttle_store& throttles() = 0;
+    virtual outbox_store& outbox() = 0;
     /// Makes every write durable before returning (a 2xx may follow).
     virtual void commit() = 0;
 };

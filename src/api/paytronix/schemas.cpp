@@ -1,0 +1,81 @@
+#include "api/paytronix/schemas.hpp"
+
+namespace guestd::api::paytronix::schemas {
+namespace {
+
+using enum json_type;
+
+property text(std::string_view name, std::string_view description, std::size_t max = 0) {
+    return {.name = name, .type = string, .max_length = max, .description = description};
+}
+
+/// Identifiers and verification fields: allowed flat in the body and inside userIdentity alike.
+std::vector<property> identity_properties() {
+    return {text("username", "The guest's username (case-insensitive)"),
+            {.name = "accountId", .type = integer, .description = "The guest's account id"},
+            {.name = "printedCardNumber", .type = scalar, .max_length = 64,
+             .description = "The printed card number; spaces are ignored"},
+            text("email", "The guest's email (case-insensitive)", 254),
+            text("firstName", "Verification field"),
+            text("lastName", "Verification field"),
+            text("postalCode", "Verification field"),
+            text("phone", "Verification field"),
+            text("mobilePhone", "Verification field"),
+            text("dateOfBirth", "Verification field (YYYY-MM-DD)")};
+}
+
+}  // namespace
+
+const schema user_identity{
+    .name = "UserIdentity",
+    .properties = identity_properties(),
+    .additional_properties = true,
+    .description = "Exactly one of username, accountId, printedCardNumber, email; plus verification fields.",
+};
+
+const schema reset_request{
+    .name = "ResetPasswordRequest",
+    .properties =
+        [] {
+            auto p = identity_properties();
+            p.insert(p.begin(), {{.name = "merchantId", .type = integer, .required = true,
+                                  .description = "The merchant (loyalty program)"},
+                                 {.name = "authentication", .type = string, .allowed = {"anonymous", "b2b"},
+                                  .description = "anonymous (default) or b2b"},
+                                 {.name = "userIdentity", .type = object, .object = &user_identity}});
+            p.push_back({.name = "resetCode", .type = string, .max_length = 128,
+                         .description = "sendGuestResetPasswordCode only: the caller's own code (8-128 characters)"});
+            return p;
+        }(),
+    .additional_properties = true,
+    .example = R"({"authentication": "anonymous", "merchantId": 1234, "email": "guest@example.com"})",
+};
+
+const schema reset_answer{
+    .name = "ResetPasswordAnswer",
+    .properties = {{.name = "result", .type = string, .required = true,
+                    .allowed = {"success", "more_info", "failure"}},
+                   text("email", "success: where the email went (anonymous: the email sent, or \"\")"),
+                   {.name = "fields", .type = array, .item_type = string,
+                    .description = "more_info: the verification fields to send on the retry"},
+                   text("errorCode", "failure: guestmanagement.<reason>"),
+                   text("errorMessage", "failure: human readable")},
+    .example = R"({"result": "success", "email": "guest@example.com"})",
+};
+
+const schema complete_request{
+    .name = "CompleteResetRequest",
+    .properties = {{.name = "merchantId", .type = integer, .required = true},
+                   {.name = "resetCode", .type = string, .required = true, .max_length = 256},
+                   {.name = "newPassword", .type = string, .required = true, .max_length = 1024}},
+    .additional_properties = true,
+};
+
+const schema complete_answer{
+    .name = "CompleteResetAnswer",
+    .properties = {{.name = "result", .type = string, .required = true, .allowed = {"success", "failure"}},
+                   text("errorCode", "failure: guestmanagement.<reason>"),
+                   text("errorMessage", "failure: human readable")},
+};
+
+}  // namespace guestd::api::paytronix::schemas

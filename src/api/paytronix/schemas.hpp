@@ -1,0 +1,15 @@
+// The bodies of the Paytronix Guest Management dialect as schemas (validated before a handler runs, and
+// published in docs/openapi.yaml).
+#pragma once
+
+#include "api/schema.hpp"
+
+namespace guestd::api::paytronix::schemas {
+
+extern const schema user_identity;     // identifiers and verification fields
+extern const schema reset_request;     // generateAndSend... and send... bodies
+extern const schema reset_answer;      // {result, email | fields | errorCode, errorMessage}
+extern const schema complete_request;  // {merchantId, resetCode, newPassword}
+extern const schema complete_answer;   // {result} | failure
+
+}  // namespace guestd::api::paytronix::schemas

@@ -1,0 +1,89 @@
+// Password recovery (the Paytronix Guest Management flow): request a reset by exactly one identifier, answer
+// more_info when the merchant wants verification fields, email a single-use code, and complete the reset.
+// Anonymous callers learn nothing about which accounts exist; b2b callers get the exact outcome.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "domain/passwords.hpp"
+#include "store/store.hpp"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace guestd::domain {
+
+enum class identifier_kind { username, account_id, printed_card_number, email };
+
+struct reset_request {
+    core::merchant_id merchant{0};
+    identifier_kind kind = identifier_kind::email;
+    std::string value;                              // as sent: an account id in decimal, a card with spaces, ...
+    std::map<std::string, std::string> verification;  // Paytronix field name -> value supplied
+    std::optional<std::string> caller_code;         // sendGuestResetPasswordCode's resetCode
+    bool b2b = false;
+    std::string client_address;
+};
+
+/// What the caller is told. For anonymous callers every outcome but more_info is `success` with the email the
+/// caller sent ("" when it identified the guest another way).
+struct reset_answer {
+    enum class kind { success, more_info, failure } result = kind::success;
+    std::string email;                // success
+    std::vector<std::string> fields;  // more_info
+    std::string error_code;           // failure: "guestmanagement.user_not_found", ...
+    std::string error_message;
+};
+
+/// The state of a code, for the hosted page.
+struct code_state {
+    enum class kind { valid, expired, used, unknown } state = kind::unknown;
+    std::string merchant_name;
+    int password_min_length = 8;
+};
+
+/// Server-wide settings recovery needs.
+struct recovery_settings {
+    std::string public_url = "http://127.0.0.1:8080";   // guestd's own reset page lives under it
+    std::string default_sender = "guestd <no-reply@localhost>";
+    int emails_per_hour = 3;          // reset emails per account per hour
+    int completions_per_window = 10;  // completion attempts per client address per window
+    core::unix_seconds completion_window = 600;
+};
+
+class recovery {
+public:
+    recovery(store::database& db, const core::clock& clock, const passwords& hasher, recovery_settings settings);
+
+    /// Starts a reset: checks the verification fields, stores a code (hashed), voids older ones, and queues
+    /// the email in the same transaction. Never fails for anonymous callers except with more_info.
+    reset_answer request(const reset_request& r);
+
+    /// Completes a reset with the code from the email: applies the merchant's password policy, sets the
+    /// password, revokes every session, spends the code, queues a "password changed" email. merchant, when
+    /// given, must be the code's. Errors: invalid_argument (policy), not_found (unknown code),
+    /// failed_precondition (expired, used or voided; detail "code:guestmanagement.reset_code_expired" /
+    /// "...reset_code_used"), resource_exhausted (too many attempts from this address).
+    core::result<void> complete(std::string_view code, std::string_view new_password, std::string_view client_address,
+                                std::optional<core::merchant_id> merchant = std::nullopt);
+
+    /// What the page should show for a code, without spending it.
+    code_state inspect(std::string_view code);
+
+    /// Called after a transaction that queued an email commits (the app wakes the delivery worker).
+    void on_mail_queued(std::function<void()> hook) { mail_queued_ = std::move(hook); }
+
+private:
+    store::database& db_;
+    const core::clock& clock_;
+    const passwords& hasher_;
+    recovery_settings settings_;
+    std::function<void()> mail_queued_;
+};
+
+}  // namespace guestd::domain
