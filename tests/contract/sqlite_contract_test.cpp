@@ -113,6 +113,75 @@ TEST_F(SqliteDatabase, OpeningAgainAppliesNoMigrationTwice) {
     EXPECT_EQ(raw_count(file_, "SELECT max(applied_at) FROM schema_migrations"), 1'700'000'000);
 }
 
+TEST_F(SqliteDatabase, VersionOneDatabaseUpgradesToVersionTwoKeepingItsData) {
+    // Build a database as guestd with only V001 left it, with a merchant, a guest and an account in it.
+    const auto migrations = store::sqlite::embedded_migrations();
+    ASSERT_GE(migrations.size(), 2u);
+    ASSERT_EQ(store::sqlite::label(migrations[0]), "V001__init");
+    ASSERT_EQ(store::sqlite::label(migrations[1]), "V002__recovery");
+    {
+        store::sqlite::connection c(file_.string(), {});
+        store::sqlite::migrate(c, clock_, migrations.first(1));
+    }
+    raw_exec(file_, R"sql(
+        INSERT INTO merchants (id, name, hotel_token_hash, password_min_length, created_at)
+        VALUES (7, 'Old Hotel', X'746f6b656e', 10, 1600000000);
+        INSERT INTO guests (id, merchant_id, email, email_norm, created_at, updated_at)
+        VALUES (70, 7, 'Old.Guest@example.com', 'old.guest@example.com', 1600000000, 1600000000);
+        INSERT INTO accounts (merchant_id, guest_id, username, username_norm, printed_card_number, password_hash,
+                              created_at, password_changed_at)
+        VALUES (7, 70, 'Old.Guest', 'old.guest', '6000000000000001', 'old-hash', 1600000000, 1600000000);
+    )sql");
+    ASSERT_EQ(raw_count(file_, "SELECT max(version) FROM schema_migrations"), 1);
+
+    // Open it with this binary: V002 is applied and everything written before is still there.
+    auto db = store::sqlite::open(options_for(file_), clock_);
+    EXPECT_EQ(raw_count(file_, "SELECT max(version) FROM schema_migrations"), 2);
+    const auto m = db->begin(store::tx::read)->merchants().find_by_hotel_token("token");
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->id, core::merchant_id{7});
+    EXPECT_EQ(m->name, "Old Hotel");
+    EXPECT_EQ(m->created_at, 1'600'000'000);
+    EXPECT_EQ(m->password_min_length, 10);
+    EXPECT_TRUE(m->reset_verification_fields.empty());
+    EXPECT_EQ(m->reset_link_template, "");
+    EXPECT_EQ(m->reset_code_ttl, 600);
+    EXPECT_EQ(m->mail_from, "");
+
+    auto u = db->begin(store::tx::write);
+    const auto a = u->accounts().find_by_username(m->id, "OLD.GUEST");
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->guest, core::guest_id{70});
+    EXPECT_EQ(a->id, core::account_id{1'000'001});
+    EXPECT_EQ(u->guests().find_by_email(m->id, "old.guest@example.com")->fields.email, "Old.Guest@example.com");
+
+    // The new tables work with the old rows.
+    store::reset r;
+    r.merchant = m->id;
+    r.account = a->id;
+    r.code_hash = "code";
+    r.created_at = clock_.now();
+    r.expires_at = clock_.now() + 600;
+    EXPECT_TRUE(u->resets().replace(r).has_value());
+    u->merchants().set_template(m->id, {"reset", "en", "subject", "text", "html"});
+    EXPECT_TRUE(u->merchants().update_settings(store::merchant{m->id, "", 0, 12}));
+    u->commit();
+    EXPECT_EQ(db->begin(store::tx::read)->merchants().find(m->id)->password_min_length, 12);
+}
+
+TEST_F(SqliteDatabase, ResetCodeLifetimeOutsideItsRangeIsRefused) {
+    auto db = store::sqlite::open(options_for(file_), clock_);
+    auto u = db->begin(store::tx::write);
+    ASSERT_TRUE(u->merchants().insert({core::merchant_id{1}, "Hotel", 0, 8}, "token").has_value());
+    for (const int ttl : {59, 86'401}) {
+        store::merchant m{core::merchant_id{1}, "Hotel", 0, 8};
+        m.reset_code_ttl = ttl;
+        EXPECT_THAT(what_thrown([&] { u->merchants().update_settings(m); }),
+                    ::testing::HasSubstr("update_merchant_settings"));
+    }
+    EXPECT_EQ(u->merchants().find(core::merchant_id{1})->reset_code_ttl, 600);
+}
+
 TEST_F(SqliteDatabase, NewerSchemaThanTheBinaryKnowsIsRefused) {
     store::sqlite::open(options_for(file_), clock_).reset();
     const int newer = store::sqlite::embedded_migrations().back().version + 1;

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <mutex>
@@ -87,6 +88,18 @@ account_id store_contract::add_account(merchant_id m, guest_id g, const std::str
     });
 }
 
+std::vector<std::optional<store::merchant>> store_contract::read_every_way(merchant_id id,
+                                                                          const std::string& hotel_token_hash) {
+    return read([&](unit_of_work& u) {
+        std::vector<std::optional<store::merchant>> out{u.merchants().find(id),
+                                                        u.merchants().find_by_hotel_token(hotel_token_hash)};
+        const auto all = u.merchants().list();
+        const auto listed = std::ranges::find(all, id, &store::merchant::id);
+        out.push_back(listed != all.end() ? std::optional(*listed) : std::nullopt);
+        return out;
+    });
+}
+
 namespace {
 
 // A guest with every field set, so a round trip proves each column is written and read back.
@@ -144,6 +157,54 @@ std::vector<std::string> references(const std::vector<store::reservation>& rs) {
     std::vector<std::string> out;
     for (const auto& r : rs) {
         out.push_back(r.reference);
+    }
+    return out;
+}
+
+// m with every recovery setting away from its default, so a round trip proves each column is written and read.
+store::merchant with_settings(store::merchant m) {
+    m.reset_verification_fields = {"lastName", "postalCode", "émail ✓"};
+    m.reset_link_template = "https://hotel.example/reset?resetCode={code}&lang=fr";
+    m.reset_code_ttl = 86'400;
+    m.mail_from = "Seaside Rewards <rewards@seaside.example>";
+    return m;
+}
+
+void expect_same_settings(const store::merchant& actual, const store::merchant& expected) {
+    EXPECT_EQ(actual.id, expected.id);
+    EXPECT_EQ(actual.password_min_length, expected.password_min_length);
+    EXPECT_EQ(actual.reset_verification_fields, expected.reset_verification_fields);
+    EXPECT_EQ(actual.reset_link_template, expected.reset_link_template);
+    EXPECT_EQ(actual.reset_code_ttl, expected.reset_code_ttl);
+    EXPECT_EQ(actual.mail_from, expected.mail_from);
+}
+
+store::reset reset_of(merchant_id m, account_id a, const std::string& code_hash, core::unix_seconds created_at) {
+    store::reset r;
+    r.merchant = m;
+    r.account = a;
+    r.code_hash = code_hash;
+    r.created_at = created_at;
+    r.expires_at = created_at + 600;
+    return r;
+}
+
+store::outbox_message mail(merchant_id m, const std::string& recipient, core::unix_seconds due) {
+    store::outbox_message msg;
+    msg.merchant = m;
+    msg.message_id = "<" + recipient + "." + std::to_string(due) + "@guestd.example>";
+    msg.recipient = recipient;
+    msg.sender = "Hotel <noreply@hotel.example>";
+    msg.subject = "Reset your password";
+    msg.content = "From: Hotel <noreply@hotel.example>\r\nTo: " + recipient + "\r\n\r\nHello ✓\r\n";
+    msg.next_attempt_at = due;
+    return msg;
+}
+
+std::vector<std::string> recipients(const std::vector<store::outbox_message>& messages) {
+    std::vector<std::string> out;
+    for (const auto& msg : messages) {
+        out.push_back(msg.recipient);
     }
     return out;
 }
@@ -212,6 +273,128 @@ TEST_P(MerchantStore, SetHotelTokenReplacesTheOldToken) {
         return 0;
     });
     EXPECT_FALSE(write([](unit_of_work& u) { return u.merchants().set_hotel_token(merchant_id{2}, "other"); }));
+}
+
+TEST_P(MerchantStore, NewMerchantHasTheDefaultSettings) {
+    add_merchant(1);
+    const auto m = read([](unit_of_work& u) { return u.merchants().find(merchant_id{1}); });
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->password_min_length, 8);
+    EXPECT_THAT(m->reset_verification_fields, IsEmpty());
+    EXPECT_EQ(m->reset_link_template, "");
+    EXPECT_EQ(m->reset_code_ttl, 600);
+    EXPECT_EQ(m->mail_from, "");
+}
+
+TEST_P(MerchantStore, EveryReadReturnsTheSettingsGivenAtInsert) {
+    const auto m = with_settings({merchant_id{5}, "Seaside", 0, 10});
+    write([&](unit_of_work& u) { EXPECT_TRUE(u.merchants().insert(m, "hotel-5").has_value()); });
+
+    for (const auto& found : read_every_way(merchant_id{5}, "hotel-5")) {
+        ASSERT_TRUE(found.has_value());
+        expect_same_settings(*found, m);
+    }
+}
+
+TEST_P(MerchantStore, UpdateSettingsWritesEverySettingButNotTheName) {
+    add_merchant(1);
+    add_merchant(2);
+    auto changed = with_settings({merchant_id{1}, "Renamed", 0, 14});
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.merchants().update_settings(changed); }));
+
+    for (const auto& found : read_every_way(merchant_id{1}, "hotel-1")) {
+        ASSERT_TRUE(found.has_value());
+        expect_same_settings(*found, changed);
+        EXPECT_EQ(found->name, "Hotel 1");
+    }
+    // The other merchant keeps its defaults.
+    const auto other = read([](unit_of_work& u) { return u.merchants().find(merchant_id{2}); });
+    ASSERT_TRUE(other.has_value());
+    expect_same_settings(*other, {merchant_id{2}, "", 0, 8});
+
+    // Back to the defaults: an empty list and empty strings round trip as such.
+    changed = {merchant_id{1}, "Renamed", 0, 8};
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.merchants().update_settings(changed); }));
+    for (const auto& found : read_every_way(merchant_id{1}, "hotel-1")) {
+        ASSERT_TRUE(found.has_value());
+        expect_same_settings(*found, changed);
+    }
+}
+
+TEST_P(MerchantStore, UpdateSettingsOfUnknownMerchantIsFalse) {
+    add_merchant(1);
+    EXPECT_FALSE(write([](unit_of_work& u) { return u.merchants().update_settings({merchant_id{2}, "Nope", 0, 12}); }));
+    EXPECT_FALSE(read([](unit_of_work& u) { return u.merchants().find(merchant_id{2}); }).has_value());
+    EXPECT_EQ(read([](unit_of_work& u) { return u.merchants().find(merchant_id{1}); })->password_min_length, 8);
+}
+
+TEST_P(MerchantStore, SetTemplateInsertsThenReplaces) {
+    const auto m = add_merchant(1);
+    const store::mail_template first{"reset", "en", "Reset your password", "Go to {link}", "<a href=\"{link}\">go</a>"};
+    write([&](unit_of_work& u) { u.merchants().set_template(m, first); });
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.merchants().find_template(m, "reset", "en"); }), first);
+
+    const store::mail_template second{"reset", "en", "New subject", "{code}", ""};
+    write([&](unit_of_work& u) { u.merchants().set_template(m, second); });
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.merchants().find_template(m, "reset", "en"); }), second);
+    EXPECT_THAT(read([&](unit_of_work& u) { return u.merchants().templates(m); }), ElementsAre(second));
+}
+
+TEST_P(MerchantStore, FindTemplateMatchesKindAndLanguageExactly) {
+    const auto m = add_merchant(1);
+    write([&](unit_of_work& u) { u.merchants().set_template(m, {"reset", "fr", "Réinitialiser", "texte", "html"}); });
+    read([&](unit_of_work& u) {
+        EXPECT_TRUE(u.merchants().find_template(m, "reset", "fr").has_value());
+        EXPECT_FALSE(u.merchants().find_template(m, "reset", "en").has_value());
+        EXPECT_FALSE(u.merchants().find_template(m, "password_changed", "fr").has_value());
+        return 0;
+    });
+}
+
+TEST_P(MerchantStore, TemplatesListsEveryTemplateByKindThenLanguage) {
+    const auto m = add_merchant(1);
+    const store::mail_template reset_fr{"reset", "fr", "s1", "t1", "h1"};
+    const store::mail_template changed_en{"password_changed", "en", "s2", "t2", "h2"};
+    const store::mail_template reset_en{"reset", "en", "s3", "t3", "h3"};
+    write([&](unit_of_work& u) {
+        u.merchants().set_template(m, reset_fr);
+        u.merchants().set_template(m, changed_en);
+        u.merchants().set_template(m, reset_en);
+    });
+    EXPECT_THAT(read([&](unit_of_work& u) { return u.merchants().templates(m); }),
+                ElementsAre(changed_en, reset_en, reset_fr));
+}
+
+TEST_P(MerchantStore, RemoveTemplateReportsWhetherThereWasOne) {
+    const auto m = add_merchant(1);
+    const store::mail_template kept{"reset", "fr", "s", "t", "h"};
+    write([&](unit_of_work& u) {
+        u.merchants().set_template(m, {"reset", "en", "s", "t", "h"});
+        u.merchants().set_template(m, kept);
+    });
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.merchants().remove_template(m, "reset", "en"); }));
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.merchants().remove_template(m, "reset", "en"); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.merchants().find_template(m, "reset", "en"); }).has_value());
+    EXPECT_THAT(read([&](unit_of_work& u) { return u.merchants().templates(m); }), ElementsAre(kept));
+}
+
+TEST_P(MerchantStore, TemplatesAreScopedByMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const store::mail_template mine{"reset", "en", "Merchant one", "t1", "h1"};
+    const store::mail_template theirs{"reset", "en", "Merchant two", "t2", "h2"};
+    write([&](unit_of_work& u) { u.merchants().set_template(m1, mine); });
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.merchants().find_template(m2, "reset", "en").has_value());
+        EXPECT_THAT(u.merchants().templates(m2), IsEmpty());
+        return 0;
+    });
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.merchants().remove_template(m2, "reset", "en"); }));
+
+    // The same (kind, language) at another merchant is another template.
+    write([&](unit_of_work& u) { u.merchants().set_template(m2, theirs); });
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.merchants().find_template(m1, "reset", "en"); }), mine);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.merchants().find_template(m2, "reset", "en"); }), theirs);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -777,6 +960,49 @@ TEST_P(AccountStore, SetUsernameRenamesAndFreesTheOldName) {
     EXPECT_NE(other, id);
 }
 
+TEST_P(AccountStore, FindByUsernameIgnoresAsciiCaseAndIsScopedByMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto id = add_account(m1, add_guest(m1, "amy@example.com"), "6000000000000001", "Amy.Pond");
+    const auto other = add_account(m2, add_guest(m2, "amy@example.com"), "6000000000000002", "amy.pond");
+    for (const char* username : {"amy.pond", "AMY.POND", "Amy.Pond"}) {
+        const auto found = read([&](unit_of_work& u) { return u.accounts().find_by_username(m1, username); });
+        ASSERT_TRUE(found.has_value()) << username;
+        EXPECT_EQ(found->id, id);
+        EXPECT_EQ(found->username, "Amy.Pond");
+    }
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.accounts().find_by_username(m2, "AMY.pond"); })->id, other);
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.accounts().find_by_username(m1, "amy.pon").has_value());
+        EXPECT_FALSE(u.accounts().find_by_username(merchant_id{3}, "amy.pond").has_value());
+        return 0;
+    });
+
+    // A renamed account is found by its new name only.
+    write([&](unit_of_work& u) { u.accounts().set_username(id, "Rory"); });
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.accounts().find_by_username(m1, "rory"); })->id, id);
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.accounts().find_by_username(m1, "amy.pond"); }).has_value());
+}
+
+TEST_P(AccountStore, FindByCardMatchesTheExactDigitsWithinTheMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto id = add_account(m1, add_guest(m1, "bea@example.com"), "6000000000000001", "bea");
+    add_account(m1, add_guest(m1, "cal@example.com"), "6000000000000002", "cal");
+
+    const auto found = read([&](unit_of_work& u) { return u.accounts().find_by_card(m1, "6000000000000001"); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, id);
+    EXPECT_EQ(found->username, "bea");
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.accounts().find_by_card(m2, "6000000000000001").has_value());
+        EXPECT_FALSE(u.accounts().find_by_card(m1, "600000000000000").has_value());
+        EXPECT_FALSE(u.accounts().find_by_card(m1, "60000000000000010").has_value());
+        EXPECT_FALSE(u.accounts().find_by_card(m1, " 6000000000000001").has_value());
+        return 0;
+    });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Sessions
 
@@ -972,6 +1198,479 @@ TEST_P(EmailListStore, MembershipsAreScopedByMerchant) {
     });
     EXPECT_FALSE(write([&](unit_of_work& u) { return u.email_lists().remove(m2, "newsletter", g); }));
     EXPECT_THAT(read([&](unit_of_work& u) { return u.email_lists().lists_of(m1, g); }), ElementsAre("newsletter"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Resets
+
+TEST_P(ResetStore, ReplaceThenFindByCodeRoundTripsEveryField) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "dee@example.com"), "6000000000000001", "dee");
+    const std::string code_hash("\x00\x7f\xff-reset-code-digest-32-bytes!", 32);
+    auto r = reset_of(m, a, code_hash, 1'700'000'000);
+    r.expires_at = 1'700'000'900;
+    const auto id = write([&](unit_of_work& u) { return u.resets().replace(r); });
+    ASSERT_TRUE(id.has_value());
+
+    const auto found = read([&](unit_of_work& u) { return u.resets().find_by_code(code_hash); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, *id);
+    EXPECT_EQ(found->merchant, m);
+    EXPECT_EQ(found->account, a);
+    EXPECT_EQ(found->code_hash, code_hash);
+    EXPECT_EQ(found->created_at, 1'700'000'000);
+    EXPECT_EQ(found->expires_at, 1'700'000'900);
+    EXPECT_FALSE(found->used_at.has_value());
+    EXPECT_FALSE(found->voided_at.has_value());
+
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.resets().find_by_code(code_hash.substr(0, 31)); }));
+}
+
+TEST_P(ResetStore, ReplaceVoidsTheOlderLiveResetAndLeavesUsedAndExpiredOnesAlone) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "eva@example.com"), "6000000000000001", "eva");
+    const auto b = add_account(m, add_guest(m, "fin@example.com"), "6000000000000002", "fin");
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        EXPECT_TRUE(u.resets().replace(reset_of(m, a, "used", t - 2000)).has_value());
+        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code("used")->id, t - 1900));
+        EXPECT_TRUE(u.resets().replace(reset_of(m, a, "expired", t - 1000)).has_value());  // expired at t - 400
+        EXPECT_TRUE(u.resets().replace(reset_of(m, a, "older", t - 100)).has_value());
+        EXPECT_TRUE(u.resets().replace(reset_of(m, b, "other account", t - 100)).has_value());
+    });
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.resets().replace(reset_of(m, a, "newer", t)); }).has_value());
+
+    read([&](unit_of_work& u) {
+        EXPECT_EQ(u.resets().find_by_code("older")->voided_at, std::optional(t));
+        const auto used = u.resets().find_by_code("used");
+        EXPECT_EQ(used->used_at, std::optional(t - 1900));
+        EXPECT_FALSE(used->voided_at.has_value());
+        EXPECT_FALSE(u.resets().find_by_code("expired")->voided_at.has_value());
+        EXPECT_FALSE(u.resets().find_by_code("other account")->voided_at.has_value());
+        const auto newer = u.resets().find_by_code("newer");
+        EXPECT_FALSE(newer->voided_at.has_value());
+        EXPECT_FALSE(newer->used_at.has_value());
+        return 0;
+    });
+}
+
+TEST_P(ResetStore, DuplicateCodeIsAlreadyExistsAndVoidsNothing) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "gil@example.com"), "6000000000000001", "gil");
+    const auto b = add_account(m, add_guest(m, "hap@example.com"), "6000000000000002", "hap");
+    write([&](unit_of_work& u) {
+        EXPECT_TRUE(u.resets().replace(reset_of(m, a, "chosen-by-caller", 1'700'000'000)).has_value());
+        EXPECT_TRUE(u.resets().replace(reset_of(m, b, "b-live", 1'700'000'000)).has_value());
+    });
+
+    // The same code for another account, then for the same one: refused, and b's live reset stays live.
+    for (const auto account : {b, a}) {
+        const auto again = write(
+            [&](unit_of_work& u) { return u.resets().replace(reset_of(m, account, "chosen-by-caller", 1'700'000'100)); });
+        ASSERT_FALSE(again.has_value());
+        EXPECT_EQ(again.error().code, errc::already_exists);
+    }
+    read([&](unit_of_work& u) {
+        const auto first = u.resets().find_by_code("chosen-by-caller");
+        EXPECT_EQ(first->account, a);
+        EXPECT_EQ(first->created_at, 1'700'000'000);
+        EXPECT_FALSE(first->voided_at.has_value());
+        EXPECT_FALSE(u.resets().find_by_code("b-live")->voided_at.has_value());
+        EXPECT_EQ(u.resets().count_since(a, 0), 1);
+        return 0;
+    });
+}
+
+TEST_P(ResetStore, MarkUsedSucceedsOnceOnly) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "ike@example.com"), "6000000000000001", "ike");
+    const auto id = *write([&](unit_of_work& u) { return u.resets().replace(reset_of(m, a, "code", 1'700'000'000)); });
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.resets().mark_used(id, 1'700'000'060); }));
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.resets().mark_used(id, 1'700'000'070); }));
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.resets().find_by_code("code"); })->used_at,
+              std::optional<core::unix_seconds>(1'700'000'060));
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.resets().mark_used(id + 1000, 1'700'000'080); }));
+}
+
+TEST_P(ResetStore, MarkUsedOnAVoidedResetIsFalse) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "jan@example.com"), "6000000000000001", "jan");
+    const auto older = *write([&](unit_of_work& u) { return u.resets().replace(reset_of(m, a, "old", 1'700'000'000)); });
+    const auto newer = *write([&](unit_of_work& u) { return u.resets().replace(reset_of(m, a, "new", 1'700'000'030)); });
+
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.resets().mark_used(older, 1'700'000'040); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.resets().find_by_code("old"); })->used_at.has_value());
+
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.resets().void_all(a, 1'700'000'050); }), 1);
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.resets().mark_used(newer, 1'700'000'060); }));
+}
+
+TEST_P(ResetStore, VoidAllVoidsEveryLiveResetOfTheAccountOnly) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "kai@example.com"), "6000000000000001", "kai");
+    const auto b = add_account(m, add_guest(m, "lou@example.com"), "6000000000000002", "lou");
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        // a has one used and one live reset; b has a live one.
+        ASSERT_TRUE(u.resets().replace(reset_of(m, a, "a-used", t - 300)).has_value());
+        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code("a-used")->id, t - 250));
+        ASSERT_TRUE(u.resets().replace(reset_of(m, a, "a-live", t - 200)).has_value());
+        ASSERT_TRUE(u.resets().replace(reset_of(m, b, "b-live", t - 200)).has_value());
+    });
+
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.resets().void_all(a, t); }), 1);
+    read([&](unit_of_work& u) {
+        EXPECT_EQ(u.resets().find_by_code("a-live")->voided_at, std::optional(t));
+        EXPECT_FALSE(u.resets().find_by_code("a-used")->voided_at.has_value());
+        EXPECT_FALSE(u.resets().find_by_code("b-live")->voided_at.has_value());
+        return 0;
+    });
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.resets().void_all(a, t + 1); }), 0);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.resets().find_by_code("a-live"); })->voided_at, std::optional(t));
+}
+
+TEST_P(ResetStore, CountSinceCountsResetsCreatedAtOrAfterTheBoundary) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "max@example.com"), "6000000000000001", "max");
+    const auto b = add_account(m, add_guest(m, "ned@example.com"), "6000000000000002", "ned");
+    const core::unix_seconds t = 1'700'003'600;
+    write([&](unit_of_work& u) {
+        for (const auto& [code, at] : {std::pair{"r1", t - 3601}, {"r2", t - 3600}, {"r3", t - 1800}, {"r4", t}}) {
+            EXPECT_TRUE(u.resets().replace(reset_of(m, a, code, at)).has_value());
+        }
+        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code("r4")->id, t));
+        EXPECT_TRUE(u.resets().replace(reset_of(m, b, "other", t)).has_value());
+    });
+
+    // Voided and used resets count too: each one was an email.
+    read([&](unit_of_work& u) {
+        EXPECT_EQ(u.resets().count_since(a, t - 3601), 4);
+        EXPECT_EQ(u.resets().count_since(a, t - 3600), 3);
+        EXPECT_EQ(u.resets().count_since(a, t - 3599), 2);
+        EXPECT_EQ(u.resets().count_since(a, t), 1);
+        EXPECT_EQ(u.resets().count_since(a, t + 1), 0);
+        EXPECT_EQ(u.resets().count_since(b, t - 3600), 1);
+        return 0;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Throttles
+
+// 1'699'999'980 is a multiple of 60, so [w, w + 60) is one window.
+constexpr core::unix_seconds minute_start = 1'699'999'980;
+
+TEST_P(ThrottleStore, HitCountsWithinTheWindowAndRestartsInTheNext) {
+    const auto hit = [&](core::unix_seconds now) {
+        return write([&](unit_of_work& u) { return u.throttles().hit("complete:192.0.2.1", now, 60); });
+    };
+    EXPECT_EQ(hit(minute_start), 1);
+    EXPECT_EQ(hit(minute_start + 30), 2);
+    EXPECT_EQ(hit(minute_start + 59), 3);
+    EXPECT_EQ(hit(minute_start + 60), 1);
+    EXPECT_EQ(hit(minute_start + 61), 2);
+    EXPECT_EQ(hit(minute_start + 600), 1);  // several windows later
+}
+
+TEST_P(ThrottleStore, HitsPeeksWithoutCounting) {
+    const auto hits = [&](core::unix_seconds now) {
+        return read([&](unit_of_work& u) { return u.throttles().hits("complete:192.0.2.1", now, 60); });
+    };
+    EXPECT_EQ(hits(minute_start), 0);
+    write([&](unit_of_work& u) {
+        u.throttles().hit("complete:192.0.2.1", minute_start + 1, 60);
+        u.throttles().hit("complete:192.0.2.1", minute_start + 2, 60);
+    });
+    EXPECT_EQ(hits(minute_start + 3), 2);
+    EXPECT_EQ(hits(minute_start + 59), 2);
+    EXPECT_EQ(hits(minute_start + 60), 0);  // the next window has none yet
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.throttles().hit("complete:192.0.2.1", minute_start + 4, 60); }),
+              3);
+}
+
+TEST_P(ThrottleStore, KeysCountIndependently) {
+    write([&](unit_of_work& u) {
+        EXPECT_EQ(u.throttles().hit("complete:192.0.2.1", minute_start, 60), 1);
+        EXPECT_EQ(u.throttles().hit("complete:192.0.2.1", minute_start, 60), 2);
+        EXPECT_EQ(u.throttles().hit("complete:192.0.2.2", minute_start, 60), 1);
+        EXPECT_EQ(u.throttles().hit("COMPLETE:192.0.2.1", minute_start, 60), 1);  // keys are exact
+    });
+    read([&](unit_of_work& u) {
+        EXPECT_EQ(u.throttles().hits("complete:192.0.2.1", minute_start, 60), 2);
+        EXPECT_EQ(u.throttles().hits("complete:192.0.2.2", minute_start, 60), 1);
+        EXPECT_EQ(u.throttles().hits("complete:192.0.2.3", minute_start, 60), 0);
+        return 0;
+    });
+}
+
+TEST_P(ThrottleStore, WindowsAreAlignedToMultiplesOfTheirLength) {
+    // 3600-second windows: 1'699'999'200 is a multiple of 3600, 1'700'002'800 the next one.
+    write([&](unit_of_work& u) {
+        EXPECT_EQ(u.throttles().hit("reset:42", 1'700'000'000, 3600), 1);
+        EXPECT_EQ(u.throttles().hit("reset:42", 1'700'002'799, 3600), 2);
+        EXPECT_EQ(u.throttles().hit("reset:42", 1'700'002'800, 3600), 1);
+    });
+}
+
+TEST_P(ThrottleStore, HitFromALaggingClockCountsIntoTheNewerWindow) {
+    // Another node's clock runs behind: its hits must not restart the count the other nodes built up.
+    write([&](unit_of_work& u) {
+        EXPECT_EQ(u.throttles().hit("complete:192.0.2.1", minute_start + 60, 60), 1);
+        EXPECT_EQ(u.throttles().hit("complete:192.0.2.1", minute_start + 59, 60), 2);
+        EXPECT_EQ(u.throttles().hit("complete:192.0.2.1", minute_start + 61, 60), 3);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outbox
+
+TEST_P(OutboxStore, EnqueueThenFindRoundTripsEveryField) {
+    const auto m = add_merchant(1);
+    clock_.set(1'700'000'100);
+    auto msg = mail(m, "ola@example.com", 1'700'000'000);
+    msg.status = "sent";  // enqueue ignores the state fields: a new message is pending and untried
+    msg.attempts = 4;
+    msg.sent_at = 1;
+    msg.last_error = "stale";
+    const auto id = write([&](unit_of_work& u) { return u.outbox().enqueue(msg); });
+
+    const auto found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, id);
+    EXPECT_EQ(found->merchant, m);
+    EXPECT_EQ(found->message_id, msg.message_id);
+    EXPECT_EQ(found->recipient, "ola@example.com");
+    EXPECT_EQ(found->sender, msg.sender);
+    EXPECT_EQ(found->subject, msg.subject);
+    EXPECT_EQ(found->content, msg.content);
+    EXPECT_EQ(found->status, "pending");
+    EXPECT_EQ(found->attempts, 0);
+    EXPECT_EQ(found->created_at, 1'700'000'100);
+    EXPECT_EQ(found->next_attempt_at, 1'700'000'000);
+    EXPECT_FALSE(found->sent_at.has_value());
+    EXPECT_EQ(found->last_error, "");
+
+    EXPECT_NE(write([&](unit_of_work& u) { return u.outbox().enqueue(msg); }), id);
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.outbox().find(id + 1000); }).has_value());
+}
+
+TEST_P(OutboxStore, MessagesOfAnUncommittedUnitAreNotQueued) {
+    const auto m = add_merchant(1);
+    {
+        auto u = db_->begin(tx::write);
+        u->outbox().enqueue(mail(m, "pam@example.com", 0));
+        EXPECT_EQ(u->outbox().backlog(), 1);
+    }
+    EXPECT_EQ(read([](unit_of_work& u) { return u.outbox().backlog(); }), 0);
+    EXPECT_THAT(write([](unit_of_work& u) { return u.outbox().claim(1'700'000'000, 1'700'000'060, 10); }), IsEmpty());
+}
+
+TEST_P(OutboxStore, ClaimTakesDueMessagesAndLeasesThemUntilTheLeaseEnds) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    const auto claim = [&](core::unix_seconds now, core::unix_seconds lease_until) {
+        return write([&](unit_of_work& u) { return u.outbox().claim(now, lease_until, 10); });
+    };
+    const auto due_now = write([&](unit_of_work& u) { return u.outbox().enqueue(mail(m, "now@example.com", t)); });
+    write([&](unit_of_work& u) { u.outbox().enqueue(mail(m, "later@example.com", t + 100)); });
+
+    const auto first = claim(t, t + 60);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].id, due_now);
+    EXPECT_EQ(first[0].recipient, "now@example.com");
+    EXPECT_EQ(first[0].content, mail(m, "now@example.com", t).content);
+    EXPECT_EQ(first[0].next_attempt_at, t + 60);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.outbox().find(due_now); })->next_attempt_at, t + 60);
+
+    // Leased: not claimed again before the lease ends, even though it is still pending.
+    EXPECT_THAT(claim(t, t + 60), IsEmpty());
+    EXPECT_THAT(claim(t + 59, t + 119), IsEmpty());
+    EXPECT_EQ(read([](unit_of_work& u) { return u.outbox().backlog(); }), 2);
+
+    // The lease ended without a report (the worker died): the message is due again.
+    EXPECT_THAT(recipients(claim(t + 60, t + 160)), ElementsAre("now@example.com"));
+    EXPECT_THAT(recipients(claim(t + 100, t + 200)), ElementsAre("later@example.com"));
+}
+
+TEST_P(OutboxStore, ClaimIsOldestDueFirstUpToTheLimit) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        u.outbox().enqueue(mail(m, "a@example.com", t - 3));
+        u.outbox().enqueue(mail(m, "b@example.com", t - 10));
+        u.outbox().enqueue(mail(m, "c@example.com", t - 5));
+        u.outbox().enqueue(mail(m, "d@example.com", t - 10));  // same due time as b, queued after it
+        u.outbox().enqueue(mail(m, "e@example.com", t + 1));
+    });
+
+    const auto first = write([&](unit_of_work& u) { return u.outbox().claim(t, t + 60, 3); });
+    EXPECT_THAT(recipients(first), ElementsAre("b@example.com", "d@example.com", "c@example.com"));
+    const auto second = write([&](unit_of_work& u) { return u.outbox().claim(t, t + 60, 3); });
+    EXPECT_THAT(recipients(second), ElementsAre("a@example.com"));
+    EXPECT_THAT(write([&](unit_of_work& u) { return u.outbox().claim(t, t + 60, 0); }), IsEmpty());
+}
+
+TEST_P(OutboxStore, MarkFailedCountsTheAttemptAndReschedules) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    const auto id = write([&](unit_of_work& u) { return u.outbox().enqueue(mail(m, "quin@example.com", t)); });
+    ASSERT_EQ(write([&](unit_of_work& u) { return u.outbox().claim(t, t + 60, 10); }).size(), 1u);
+
+    write([&](unit_of_work& u) { u.outbox().mark_failed(id, t + 300, "451 4.3.0 try again later"); });
+    auto found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    EXPECT_EQ(found->status, "pending");
+    EXPECT_EQ(found->attempts, 1);
+    EXPECT_EQ(found->next_attempt_at, t + 300);
+    EXPECT_EQ(found->last_error, "451 4.3.0 try again later");
+
+    EXPECT_THAT(write([&](unit_of_work& u) { return u.outbox().claim(t + 299, t + 360, 10); }), IsEmpty());
+    const auto again = write([&](unit_of_work& u) { return u.outbox().claim(t + 300, t + 360, 10); });
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].attempts, 1);
+
+    write([&](unit_of_work& u) { u.outbox().mark_failed(id, t + 900, "connection refused"); });
+    found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    EXPECT_EQ(found->attempts, 2);
+    EXPECT_EQ(found->last_error, "connection refused");
+}
+
+TEST_P(OutboxStore, MarkDeadGivesUpOnTheMessage) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    const auto id = write([&](unit_of_work& u) { return u.outbox().enqueue(mail(m, "rex@example.com", t)); });
+    write([&](unit_of_work& u) {
+        u.outbox().mark_failed(id, t, "first");
+        u.outbox().mark_dead(id, "550 5.1.1 no such user");
+    });
+
+    const auto found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    EXPECT_EQ(found->status, "dead");
+    EXPECT_EQ(found->attempts, 2);
+    EXPECT_EQ(found->last_error, "550 5.1.1 no such user");
+    EXPECT_FALSE(found->sent_at.has_value());
+    EXPECT_THAT(write([&](unit_of_work& u) { return u.outbox().claim(t + 86'400, t + 86'460, 10); }), IsEmpty());
+    EXPECT_EQ(read([](unit_of_work& u) { return u.outbox().backlog(); }), 0);
+}
+
+TEST_P(OutboxStore, MarkSentRecordsTheDeliveryAndALateFailureCannotReopenIt) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    const auto id = write([&](unit_of_work& u) { return u.outbox().enqueue(mail(m, "sue@example.com", t)); });
+    write([&](unit_of_work& u) {
+        u.outbox().claim(t, t + 60, 10);
+        u.outbox().mark_sent(id, t + 5);
+    });
+
+    auto found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    EXPECT_EQ(found->status, "sent");
+    EXPECT_EQ(found->sent_at, std::optional(t + 5));
+    EXPECT_THAT(write([&](unit_of_work& u) { return u.outbox().claim(t + 3600, t + 3660, 10); }), IsEmpty());
+
+    // A worker whose lease ran out reports its own attempt late: the delivery stands.
+    write([&](unit_of_work& u) {
+        u.outbox().mark_failed(id, t + 600, "timeout");
+        u.outbox().mark_dead(id, "timeout");
+    });
+    found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    EXPECT_EQ(found->status, "sent");
+    EXPECT_EQ(found->sent_at, std::optional(t + 5));
+    EXPECT_EQ(found->last_error, "");
+}
+
+TEST_P(OutboxStore, ListIsNewestFirstOfOneStatusOrAll) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        const auto sent = u.outbox().enqueue(mail(m, "sent@example.com", t));
+        const auto dead = u.outbox().enqueue(mail(m, "dead@example.com", t));
+        u.outbox().enqueue(mail(m, "pending-1@example.com", t));
+        u.outbox().enqueue(mail(m, "pending-2@example.com", t));
+        u.outbox().mark_sent(sent, t);
+        u.outbox().mark_dead(dead, "gave up");
+    });
+
+    read([&](unit_of_work& u) {
+        EXPECT_THAT(recipients(u.outbox().list(std::nullopt, 10)),
+                    ElementsAre("pending-2@example.com", "pending-1@example.com", "dead@example.com",
+                                "sent@example.com"));
+        EXPECT_THAT(recipients(u.outbox().list(std::nullopt, 2)),
+                    ElementsAre("pending-2@example.com", "pending-1@example.com"));
+        EXPECT_THAT(recipients(u.outbox().list("pending", 10)),
+                    ElementsAre("pending-2@example.com", "pending-1@example.com"));
+        EXPECT_THAT(recipients(u.outbox().list("dead", 10)), ElementsAre("dead@example.com"));
+        EXPECT_THAT(recipients(u.outbox().list("sent", 10)), ElementsAre("sent@example.com"));
+        EXPECT_THAT(u.outbox().list("unknown", 10), IsEmpty());
+        EXPECT_THAT(u.outbox().list(std::nullopt, 0), IsEmpty());
+        return 0;
+    });
+}
+
+TEST_P(OutboxStore, RetryMakesADeadMessageDueNowWithAFreshCount) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    const auto id = write([&](unit_of_work& u) { return u.outbox().enqueue(mail(m, "tom@example.com", t)); });
+    write([&](unit_of_work& u) {
+        u.outbox().mark_failed(id, t + 60, "first");
+        u.outbox().mark_failed(id, t + 120, "second");
+        u.outbox().mark_dead(id, "third");
+    });
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.outbox().retry(id, t + 7200); }));
+    const auto found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    EXPECT_EQ(found->status, "pending");
+    EXPECT_EQ(found->attempts, 0);
+    EXPECT_EQ(found->next_attempt_at, t + 7200);
+    EXPECT_EQ(found->last_error, "");
+    EXPECT_EQ(read([](unit_of_work& u) { return u.outbox().backlog(); }), 1);
+    EXPECT_THAT(recipients(write([&](unit_of_work& u) { return u.outbox().claim(t + 7200, t + 7260, 10); })),
+                ElementsAre("tom@example.com"));
+}
+
+TEST_P(OutboxStore, RetryOfAPendingMessageMakesItDueNow) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    const auto id = write([&](unit_of_work& u) { return u.outbox().enqueue(mail(m, "uli@example.com", t)); });
+    write([&](unit_of_work& u) { u.outbox().mark_failed(id, t + 3600, "greylisted"); });
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.outbox().retry(id, t + 10); }));
+    const auto found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    EXPECT_EQ(found->attempts, 0);
+    EXPECT_EQ(found->next_attempt_at, t + 10);
+    EXPECT_THAT(recipients(write([&](unit_of_work& u) { return u.outbox().claim(t + 10, t + 70, 10); })),
+                ElementsAre("uli@example.com"));
+}
+
+TEST_P(OutboxStore, RetryOfASentOrUnknownMessageIsFalse) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    const auto id = write([&](unit_of_work& u) { return u.outbox().enqueue(mail(m, "val@example.com", t)); });
+    write([&](unit_of_work& u) { u.outbox().mark_sent(id, t + 1); });
+
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.outbox().retry(id, t + 10); }));
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.outbox().retry(id + 1000, t + 10); }));
+    const auto found = read([&](unit_of_work& u) { return u.outbox().find(id); });
+    EXPECT_EQ(found->status, "sent");
+    EXPECT_EQ(found->sent_at, std::optional(t + 1));
+    EXPECT_EQ(read([](unit_of_work& u) { return u.outbox().backlog(); }), 0);
+}
+
+TEST_P(OutboxStore, BacklogCountsPendingMessagesOnly) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    EXPECT_EQ(read([](unit_of_work& u) { return u.outbox().backlog(); }), 0);
+    write([&](unit_of_work& u) {
+        const auto sent = u.outbox().enqueue(mail(m, "w1@example.com", t));
+        const auto dead = u.outbox().enqueue(mail(m, "w2@example.com", t));
+        const auto retrying = u.outbox().enqueue(mail(m, "w3@example.com", t));
+        u.outbox().enqueue(mail(m, "w4@example.com", t + 86'400));  // not due yet, still pending
+        u.outbox().enqueue(mail(m, "w5@example.com", t));
+        u.outbox().mark_sent(sent, t);
+        u.outbox().mark_dead(dead, "gave up");
+        u.outbox().mark_failed(retrying, t + 60, "later");
+    });
+    EXPECT_EQ(read([](unit_of_work& u) { return u.outbox().backlog(); }), 3);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

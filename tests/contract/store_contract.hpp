@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <type_traits>
@@ -77,6 +78,9 @@ protected:
     /// Adds an account of guest g with that card number and username and returns its id.
     core::account_id add_account(core::merchant_id m, core::guest_id g, const std::string& card,
                                  const std::string& username);
+    /// Merchant id as find, find_by_hotel_token and list each return it (nullopt where one does not).
+    std::vector<std::optional<store::merchant>> read_every_way(core::merchant_id id,
+                                                               const std::string& hotel_token_hash);
 
     core::manual_clock clock_;
     scratch_database scratch_;
@@ -91,6 +95,9 @@ class AccountStore : public store_contract {};
 class SessionStore : public store_contract {};
 class ReservationStore : public store_contract {};
 class EmailListStore : public store_contract {};
+class ResetStore : public store_contract {};
+class ThrottleStore : public store_contract {};
+class OutboxStore : public store_contract {};
 class UnitOfWork : public store_contract {};
 
 }  // namespace guestd::contract
@@ -110,5 +117,11 @@ class UnitOfWork : public store_contract {};
     INSTANTIATE_TEST_SUITE_P(prefix, ReservationStore, ::testing::Values(backend_value),                          \
                              ::guestd::contract::backend_name);                                                   \
     INSTANTIATE_TEST_SUITE_P(prefix, EmailListStore, ::testing::Values(backend_value),                            \
+                             ::guestd::contract::backend_name);                                                   \
+    INSTANTIATE_TEST_SUITE_P(prefix, ResetStore, ::testing::Values(backend_value),                                \
+                             ::guestd::contract::backend_name);                                                   \
+    INSTANTIATE_TEST_SUITE_P(prefix, ThrottleStore, ::testing::Values(backend_value),                             \
+                             ::guestd::contract::backend_name);                                                   \
+    INSTANTIATE_TEST_SUITE_P(prefix, OutboxStore, ::testing::Values(backend_value),                               \
                              ::guestd::contract::backend_name);                                                   \
     INSTANTIATE_TEST_SUITE_P(prefix, UnitOfWork, ::testing::Values(backend_value), ::guestd::contract::backend_name)

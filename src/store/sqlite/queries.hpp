@@ -15,27 +15,64 @@ struct query {
 
 namespace queries {
 
-// Merchants.
+// Merchants. The finders select the same columns in the same order (read by one function).
 
 inline constexpr query insert_merchant{"insert_merchant", R"sql(
-INSERT INTO merchants (id, name, hotel_token_hash, password_min_length, created_at)
-VALUES (?1, ?2, ?3, ?4, ?5)
+INSERT INTO merchants (id, name, hotel_token_hash, password_min_length, reset_verification_fields,
+                       reset_link_template, reset_code_ttl, mail_from, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 )sql"};
 
 inline constexpr query find_merchant{"find_merchant", R"sql(
-SELECT id, name, created_at, password_min_length FROM merchants WHERE id = ?1
+SELECT id, name, created_at, password_min_length, reset_verification_fields, reset_link_template, reset_code_ttl,
+       mail_from
+FROM merchants WHERE id = ?1
 )sql"};
 
 inline constexpr query find_merchant_by_hotel_token{"find_merchant_by_hotel_token", R"sql(
-SELECT id, name, created_at, password_min_length FROM merchants WHERE hotel_token_hash = ?1
+SELECT id, name, created_at, password_min_length, reset_verification_fields, reset_link_template, reset_code_ttl,
+       mail_from
+FROM merchants WHERE hotel_token_hash = ?1
 )sql"};
 
 inline constexpr query list_merchants{"list_merchants", R"sql(
-SELECT id, name, created_at, password_min_length FROM merchants ORDER BY id
+SELECT id, name, created_at, password_min_length, reset_verification_fields, reset_link_template, reset_code_ttl,
+       mail_from
+FROM merchants ORDER BY id
 )sql"};
 
 inline constexpr query set_merchant_hotel_token{"set_merchant_hotel_token", R"sql(
 UPDATE merchants SET hotel_token_hash = ?2 WHERE id = ?1
+)sql"};
+
+inline constexpr query update_merchant_settings{"update_merchant_settings", R"sql(
+UPDATE merchants
+SET password_min_length = ?2, reset_verification_fields = ?3, reset_link_template = ?4, reset_code_ttl = ?5,
+    mail_from = ?6
+WHERE id = ?1
+)sql"};
+
+// Mail templates. The finders select the same columns in the same order.
+
+inline constexpr query set_mail_template{"set_mail_template", R"sql(
+INSERT INTO mail_templates (merchant_id, kind, language, subject, text_body, html_body)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (merchant_id, kind, language) DO UPDATE
+SET subject = excluded.subject, text_body = excluded.text_body, html_body = excluded.html_body
+)sql"};
+
+inline constexpr query remove_mail_template{"remove_mail_template", R"sql(
+DELETE FROM mail_templates WHERE merchant_id = ?1 AND kind = ?2 AND language = ?3
+)sql"};
+
+inline constexpr query find_mail_template{"find_mail_template", R"sql(
+SELECT kind, language, subject, text_body, html_body
+FROM mail_templates WHERE merchant_id = ?1 AND kind = ?2 AND language = ?3
+)sql"};
+
+inline constexpr query list_mail_templates{"list_mail_templates", R"sql(
+SELECT kind, language, subject, text_body, html_body
+FROM mail_templates WHERE merchant_id = ?1 ORDER BY kind, language
 )sql"};
 
 // Partners. An empty client_id is stored as NULL: a partner without Paytronix credentials.
@@ -133,7 +170,7 @@ SELECT EXISTS (SELECT 1 FROM reservations
     OR EXISTS (SELECT 1 FROM email_list_members WHERE merchant_id = ?1 AND guest_id = ?2)
 )sql"};
 
-// Accounts. The two finders select the same columns in the same order.
+// Accounts. The finders select the same columns in the same order.
 
 inline constexpr query find_account{"find_account", R"sql(
 SELECT id, merchant_id, guest_id, username, printed_card_number, password_hash, failed_logins, lock_level,
@@ -145,6 +182,18 @@ inline constexpr query find_account_by_guest{"find_account_by_guest", R"sql(
 SELECT id, merchant_id, guest_id, username, printed_card_number, password_hash, failed_logins, lock_level,
        locked_until, created_at, password_changed_at, last_login_at
 FROM accounts WHERE merchant_id = ?1 AND guest_id = ?2
+)sql"};
+
+inline constexpr query find_account_by_username{"find_account_by_username", R"sql(
+SELECT id, merchant_id, guest_id, username, printed_card_number, password_hash, failed_logins, lock_level,
+       locked_until, created_at, password_changed_at, last_login_at
+FROM accounts WHERE merchant_id = ?1 AND username_norm = ?2
+)sql"};
+
+inline constexpr query find_account_by_card{"find_account_by_card", R"sql(
+SELECT id, merchant_id, guest_id, username, printed_card_number, password_hash, failed_logins, lock_level,
+       locked_until, created_at, password_changed_at, last_login_at
+FROM accounts WHERE merchant_id = ?1 AND printed_card_number = ?2
 )sql"};
 
 inline constexpr query insert_account{"insert_account", R"sql(
@@ -254,6 +303,121 @@ DELETE FROM email_list_members WHERE merchant_id = ?1 AND list = ?2 AND guest_id
 
 inline constexpr query list_email_lists_of_guest{"list_email_lists_of_guest", R"sql(
 SELECT list FROM email_list_members WHERE merchant_id = ?1 AND guest_id = ?2 ORDER BY list
+)sql"};
+
+// Resets. A reset is live while neither used nor voided and not yet expired. The finders select the same
+// columns in the same order.
+
+inline constexpr query insert_reset{"insert_reset", R"sql(
+INSERT INTO resets (merchant_id, account_id, code_hash, created_at, expires_at, used_at, voided_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+RETURNING id
+)sql"};
+
+/// Voids the live resets of account ?1 at ?2, except reset ?3 (the one just inserted).
+inline constexpr query void_other_resets{"void_other_resets", R"sql(
+UPDATE resets SET voided_at = ?2
+WHERE account_id = ?1 AND used_at IS NULL AND voided_at IS NULL AND expires_at > ?2 AND id <> ?3
+)sql"};
+
+inline constexpr query void_account_resets{"void_account_resets", R"sql(
+UPDATE resets SET voided_at = ?2
+WHERE account_id = ?1 AND used_at IS NULL AND voided_at IS NULL AND expires_at > ?2
+)sql"};
+
+inline constexpr query find_reset_by_code{"find_reset_by_code", R"sql(
+SELECT id, merchant_id, account_id, code_hash, created_at, expires_at, used_at, voided_at
+FROM resets WHERE code_hash = ?1
+)sql"};
+
+/// Changes nothing when the reset is already used or voided: the caller learns it lost from changes().
+inline constexpr query mark_reset_used{"mark_reset_used", R"sql(
+UPDATE resets SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND voided_at IS NULL
+)sql"};
+
+inline constexpr query count_resets_since{"count_resets_since", R"sql(
+SELECT count(*) FROM resets WHERE account_id = ?1 AND created_at >= ?2
+)sql"};
+
+// Throttles. ?2 is the start of the window that holds now. A hit in a newer window restarts the count; a hit
+// from an older window (a node whose clock lags) counts into the stored one, so skew never resets a limit.
+
+inline constexpr query hit_throttle{"hit_throttle", R"sql(
+INSERT INTO throttles (key, window_start, hits) VALUES (?1, ?2, 1)
+ON CONFLICT (key) DO UPDATE
+SET hits = CASE WHEN excluded.window_start > window_start THEN 1 ELSE hits + 1 END,
+    window_start = max(window_start, excluded.window_start)
+RETURNING hits
+)sql"};
+
+inline constexpr query throttle_hits{"throttle_hits", R"sql(
+SELECT coalesce((SELECT hits FROM throttles WHERE key = ?1 AND window_start >= ?2), 0)
+)sql"};
+
+// Outbox. The finders select the same columns in the same order.
+
+inline constexpr query enqueue_outbox{"enqueue_outbox", R"sql(
+INSERT INTO outbox (merchant_id, message_id, recipient, sender, subject, content, status, attempts, created_at,
+                    next_attempt_at, sent_at, last_error)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8, NULL, '')
+RETURNING id
+)sql"};
+
+/// Due pending messages at ?1, oldest first, at most ?2 (served by the outbox_due index).
+inline constexpr query list_due_outbox{"list_due_outbox", R"sql(
+SELECT id, merchant_id, message_id, recipient, sender, subject, content, status, attempts, created_at,
+       next_attempt_at, sent_at, last_error
+FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
+ORDER BY next_attempt_at, id
+LIMIT ?2
+)sql"};
+
+inline constexpr query lease_outbox{"lease_outbox", R"sql(
+UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1
+)sql"};
+
+/// Any state: the message was delivered, whatever else happened to it meanwhile.
+inline constexpr query mark_outbox_sent{"mark_outbox_sent", R"sql(
+UPDATE outbox SET status = 'sent', sent_at = ?2 WHERE id = ?1
+)sql"};
+
+/// Pending only: a late failure report never reopens a message another worker sent.
+inline constexpr query mark_outbox_failed{"mark_outbox_failed", R"sql(
+UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
+WHERE id = ?1 AND status = 'pending'
+)sql"};
+
+/// Pending only, like mark_outbox_failed.
+inline constexpr query mark_outbox_dead{"mark_outbox_dead", R"sql(
+UPDATE outbox SET attempts = attempts + 1, status = 'dead', last_error = ?2
+WHERE id = ?1 AND status = 'pending'
+)sql"};
+
+inline constexpr query list_outbox{"list_outbox", R"sql(
+SELECT id, merchant_id, message_id, recipient, sender, subject, content, status, attempts, created_at,
+       next_attempt_at, sent_at, last_error
+FROM outbox ORDER BY id DESC LIMIT ?1
+)sql"};
+
+inline constexpr query list_outbox_by_status{"list_outbox_by_status", R"sql(
+SELECT id, merchant_id, message_id, recipient, sender, subject, content, status, attempts, created_at,
+       next_attempt_at, sent_at, last_error
+FROM outbox WHERE status = ?1 ORDER BY id DESC LIMIT ?2
+)sql"};
+
+inline constexpr query find_outbox{"find_outbox", R"sql(
+SELECT id, merchant_id, message_id, recipient, sender, subject, content, status, attempts, created_at,
+       next_attempt_at, sent_at, last_error
+FROM outbox WHERE id = ?1
+)sql"};
+
+inline constexpr query retry_outbox{"retry_outbox", R"sql(
+UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2, last_error = ''
+WHERE id = ?1 AND status IN ('pending', 'dead')
+)sql"};
+
+inline constexpr query count_outbox_backlog{"count_outbox_backlog", R"sql(
+SELECT count(*) FROM outbox WHERE status = 'pending'
 )sql"};
 
 // Health and migrations.

@@ -128,7 +128,10 @@ public:
           accounts_(lease_->conn(), clock),
           sessions_(lease_->conn()),
           reservations_(lease_->conn(), clock),
-          email_lists_(lease_->conn()) {}
+          email_lists_(lease_->conn()),
+          resets_(lease_->conn()),
+          throttles_(lease_->conn()),
+          outbox_(lease_->conn(), clock) {}
 
     ~unit_of_work() override {
         // Roll back whatever was not committed; a connection that cannot roll back is not reused.
@@ -148,6 +151,9 @@ public:
     store::session_store& sessions() override { return sessions_; }
     store::reservation_store& reservations() override { return reservations_; }
     store::email_list_store& email_lists() override { return email_lists_; }
+    store::reset_store& resets() override { return resets_; }
+    store::throttle_store& throttles() override { return throttles_; }
+    store::outbox_store& outbox() override { return outbox_; }
 
     // In WAL mode with synchronous=FULL, COMMIT returns once the WAL is synced: the writes are durable.
     void commit() override { lease_->conn().exec("commit", "COMMIT"); }
@@ -161,6 +167,9 @@ private:
     sqlite::session_store sessions_;
     sqlite::reservation_store reservations_;
     sqlite::email_list_store email_lists_;
+    sqlite::reset_store resets_;
+    sqlite::throttle_store throttles_;
+    sqlite::outbox_store outbox_;
 };
 
 class database final : public store::database {

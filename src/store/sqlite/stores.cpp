@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <exception>
+#include <stdexcept>
 
 namespace guestd::store::sqlite {
 
@@ -16,24 +17,26 @@ std::optional<std::string> normalized(const std::optional<std::string>& s) {
     return s ? std::optional<std::string>(ascii_lower(*s)) : std::nullopt;
 }
 
-std::string badges_to_json(const std::vector<std::string>& badges) {
+// Lists of strings (privilege badges, reset verification fields) are stored as JSON arrays in one column.
+std::string strings_to_json(const std::vector<std::string>& values) {
     boost::json::array out;
-    for (const auto& badge : badges) {
-        out.emplace_back(badge);
+    for (const auto& value : values) {
+        out.emplace_back(value);
     }
     return boost::json::serialize(out);
 }
 
-std::vector<std::string> badges_from_json(const std::string& text) {
+/// `column` names the column in the error, as "table.column".
+std::vector<std::string> strings_from_json(const std::string& text, std::string_view column) {
     try {
         std::vector<std::string> out;
         const boost::json::value parsed = boost::json::parse(text);
-        for (const auto& badge : parsed.as_array()) {
-            out.emplace_back(badge.as_string());
+        for (const auto& value : parsed.as_array()) {
+            out.emplace_back(value.as_string());
         }
         return out;
     } catch (const std::exception&) {
-        throw core::backend_error("sqlite: guests.privilege_badges is not a JSON array of strings", false);
+        throw core::backend_error("sqlite: " + std::string(column) + " is not a JSON array of strings", false);
     }
 }
 
@@ -58,7 +61,21 @@ void write_fields(connection& c, const query& remove, const query& insert, Id ow
 
 // Column order of find_merchant and friends.
 merchant read_merchant(const statement& st) {
-    return merchant{core::merchant_id{st.int64(0)}, st.text(1), st.int64(2), static_cast<int>(st.int64(3))};
+    merchant m;
+    m.id = core::merchant_id{st.int64(0)};
+    m.name = st.text(1);
+    m.created_at = st.int64(2);
+    m.password_min_length = static_cast<int>(st.int64(3));
+    m.reset_verification_fields = strings_from_json(st.text(4), "merchants.reset_verification_fields");
+    m.reset_link_template = st.text(5);
+    m.reset_code_ttl = static_cast<int>(st.int64(6));
+    m.mail_from = st.text(7);
+    return m;
+}
+
+// Column order of find_mail_template and friends.
+mail_template read_mail_template(const statement& st) {
+    return mail_template{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)};
 }
 
 // Column order of find_guest and friends.
@@ -82,7 +99,7 @@ guest read_guest(const statement& st) {
     p.language = st.opt_text(14);
     p.nationality = st.opt_text(15);
     g.identity_document_number = st.opt_text(16);
-    g.privilege_badges = badges_from_json(st.text(17));
+    g.privilege_badges = strings_from_json(st.text(17), "guests.privilege_badges");
     g.version = st.int64(18);
     g.created_at = st.int64(19);
     g.updated_at = st.int64(20);
@@ -127,6 +144,47 @@ reservation read_reservation(const statement& st) {
     return r;
 }
 
+// Column order of find_reset_by_code.
+reset read_reset(const statement& st) {
+    reset r;
+    r.id = st.int64(0);
+    r.merchant = core::merchant_id{st.int64(1)};
+    r.account = core::account_id{st.int64(2)};
+    r.code_hash = st.bytes(3);
+    r.created_at = st.int64(4);
+    r.expires_at = st.int64(5);
+    r.used_at = st.opt_int64(6);
+    r.voided_at = st.opt_int64(7);
+    return r;
+}
+
+// Column order of find_outbox and friends.
+outbox_message read_outbox_message(const statement& st) {
+    outbox_message m;
+    m.id = st.int64(0);
+    m.merchant = core::merchant_id{st.int64(1)};
+    m.message_id = st.text(2);
+    m.recipient = st.text(3);
+    m.sender = st.text(4);
+    m.subject = st.text(5);
+    m.content = st.text(6);
+    m.status = st.text(7);
+    m.attempts = static_cast<int>(st.int64(8));
+    m.created_at = st.int64(9);
+    m.next_attempt_at = st.int64(10);
+    m.sent_at = st.opt_int64(11);
+    m.last_error = st.text(12);
+    return m;
+}
+
+/// The start of the fixed window of that length holding now: now rounded down to a multiple of window.
+unix_seconds window_start(unix_seconds now, unix_seconds window) {
+    if (window <= 0) {
+        throw std::invalid_argument("throttle window must be positive");
+    }
+    return now - ((now % window) + window) % window;
+}
+
 }  // namespace
 
 // Merchants.
@@ -134,6 +192,7 @@ reservation read_reservation(const statement& st) {
 core::result<void> merchant_store::insert(const merchant& m, const secret_hash& hotel_token_hash) {
     try {
         statement(conn_, queries::insert_merchant, m.id, m.name, blob{hotel_token_hash}, m.password_min_length,
+                  strings_to_json(m.reset_verification_fields), m.reset_link_template, m.reset_code_ttl, m.mail_from,
                   clock_.now())
             .run();
     } catch (const unique_violation& e) {
@@ -163,6 +222,36 @@ std::vector<merchant> merchant_store::list() {
 
 bool merchant_store::set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash) {
     return statement(conn_, queries::set_merchant_hotel_token, id, blob{hotel_token_hash}).run() == 1;
+}
+
+bool merchant_store::update_settings(const merchant& m) {
+    return statement(conn_, queries::update_merchant_settings, m.id, m.password_min_length,
+                     strings_to_json(m.reset_verification_fields), m.reset_link_template, m.reset_code_ttl,
+                     m.mail_from)
+               .run() == 1;
+}
+
+void merchant_store::set_template(core::merchant_id id, const mail_template& t) {
+    statement(conn_, queries::set_mail_template, id, t.kind, t.language, t.subject, t.text, t.html).run();
+}
+
+bool merchant_store::remove_template(core::merchant_id id, std::string_view kind, std::string_view language) {
+    return statement(conn_, queries::remove_mail_template, id, kind, language).run() == 1;
+}
+
+std::optional<mail_template> merchant_store::find_template(core::merchant_id id, std::string_view kind,
+                                                           std::string_view language) {
+    statement st(conn_, queries::find_mail_template, id, kind, language);
+    return st.step() ? std::optional(read_mail_template(st)) : std::nullopt;
+}
+
+std::vector<mail_template> merchant_store::templates(core::merchant_id id) {
+    std::vector<mail_template> out;
+    statement st(conn_, queries::list_mail_templates, id);
+    while (st.step()) {
+        out.push_back(read_mail_template(st));
+    }
+    return out;
 }
 
 // Partners.
@@ -245,7 +334,7 @@ core::result<core::guest_id> guest_store::insert(const guest& g) {
     try {
         statement st(conn_, queries::insert_guest, g.merchant, p.title, p.firstname, p.lastname, p.phone, p.mobile,
                      p.email, normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country, p.birthdate,
-                     p.language, p.nationality, g.identity_document_number, badges_to_json(g.privilege_badges),
+                     p.language, p.nationality, g.identity_document_number, strings_to_json(g.privilege_badges),
                      clock_.now());
         st.step();
         id = core::guest_id{st.int64(0)};
@@ -264,7 +353,7 @@ core::result<void> guest_store::update(const guest& g) {
         changed = statement(conn_, queries::update_guest, g.merchant, g.id, p.title, p.firstname, p.lastname,
                             p.phone, p.mobile, p.email, normalized(p.email), p.street, p.zip_code, p.city, p.state,
                             p.country, p.birthdate, p.language, p.nationality, g.identity_document_number,
-                            badges_to_json(g.privilege_badges), clock_.now())
+                            strings_to_json(g.privilege_badges), clock_.now())
                       .run();
     } catch (const unique_violation& e) {
         return core::fail(core::errc::already_exists, "email already used by another guest", e.what());
@@ -336,6 +425,14 @@ void account_store::record_login(core::account_id id, unix_seconds now, const st
 
 void account_store::set_username(core::account_id id, std::string_view username) {
     statement(conn_, queries::set_account_username, id, username, ascii_lower(username)).run();
+}
+
+std::optional<account> account_store::find_by_username(core::merchant_id m, std::string_view username) {
+    return find_with(queries::find_account_by_username, m, ascii_lower(username));
+}
+
+std::optional<account> account_store::find_by_card(core::merchant_id m, std::string_view printed_card_number) {
+    return find_with(queries::find_account_by_card, m, printed_card_number);
 }
 
 // Sessions.
@@ -445,6 +542,135 @@ std::vector<std::string> email_list_store::lists_of(core::merchant_id m, core::g
         out.push_back(st.text(0));
     }
     return out;
+}
+
+// Resets.
+
+core::result<std::int64_t> reset_store::replace(const reset& r) {
+    // Insert first: a code already in use fails here, before any older reset is voided.
+    std::int64_t id = 0;
+    try {
+        statement st(conn_, queries::insert_reset, r.merchant, r.account, blob{r.code_hash}, r.created_at,
+                     r.expires_at, r.used_at, r.voided_at);
+        st.step();
+        id = st.int64(0);
+    } catch (const unique_violation& e) {
+        return core::fail(core::errc::already_exists, "reset code already in use", e.what());
+    }
+
+    // Void the account's other live resets as of the new one's creation.
+    statement(conn_, queries::void_other_resets, r.account, r.created_at, id).run();
+    return id;
+}
+
+std::optional<reset> reset_store::find_by_code(const secret_hash& code_hash) {
+    statement st(conn_, queries::find_reset_by_code, blob{code_hash});
+    return st.step() ? std::optional(read_reset(st)) : std::nullopt;
+}
+
+bool reset_store::mark_used(std::int64_t id, unix_seconds now) {
+    return statement(conn_, queries::mark_reset_used, id, now).run() == 1;
+}
+
+int reset_store::void_all(core::account_id account, unix_seconds now) {
+    return static_cast<int>(statement(conn_, queries::void_account_resets, account, now).run());
+}
+
+int reset_store::count_since(core::account_id account, unix_seconds since) {
+    statement st(conn_, queries::count_resets_since, account, since);
+    st.step();
+    return static_cast<int>(st.int64(0));
+}
+
+// Throttles.
+
+int throttle_store::hit(std::string_view key, unix_seconds now, unix_seconds window) {
+    statement st(conn_, queries::hit_throttle, key, window_start(now, window));
+    st.step();
+    return static_cast<int>(st.int64(0));
+}
+
+int throttle_store::hits(std::string_view key, unix_seconds now, unix_seconds window) {
+    statement st(conn_, queries::throttle_hits, key, window_start(now, window));
+    st.step();
+    return static_cast<int>(st.int64(0));
+}
+
+// Outbox.
+
+std::int64_t outbox_store::enqueue(const outbox_message& m) {
+    statement st(conn_, queries::enqueue_outbox, m.merchant, m.message_id, m.recipient, m.sender, m.subject,
+                 m.content, clock_.now(), m.next_attempt_at);
+    st.step();
+    return st.int64(0);
+}
+
+std::vector<outbox_message> outbox_store::claim(unix_seconds now, unix_seconds lease_until, int limit) {
+    // Read the due messages (SQLite would take a negative LIMIT as none).
+    std::vector<outbox_message> out;
+    if (limit <= 0) {
+        return out;
+    }
+    {
+        statement st(conn_, queries::list_due_outbox, now, limit);
+        while (st.step()) {
+            out.push_back(read_outbox_message(st));
+        }
+    }
+
+    // Lease each one in the same transaction, so no other worker sees it due until lease_until.
+    for (auto& m : out) {
+        statement(conn_, queries::lease_outbox, m.id, lease_until).run();
+        m.next_attempt_at = lease_until;
+    }
+    return out;
+}
+
+void outbox_store::mark_sent(std::int64_t id, unix_seconds now) {
+    statement(conn_, queries::mark_outbox_sent, id, now).run();
+}
+
+void outbox_store::mark_failed(std::int64_t id, unix_seconds next_attempt_at, std::string_view error) {
+    statement(conn_, queries::mark_outbox_failed, id, next_attempt_at, error).run();
+}
+
+void outbox_store::mark_dead(std::int64_t id, std::string_view error) {
+    statement(conn_, queries::mark_outbox_dead, id, error).run();
+}
+
+std::vector<outbox_message> outbox_store::list(std::optional<std::string_view> status, int limit) {
+    std::vector<outbox_message> out;
+    if (limit <= 0) {
+        return out;
+    }
+    const auto read_all = [&](statement& st) {
+        while (st.step()) {
+            out.push_back(read_outbox_message(st));
+        }
+    };
+    if (status) {
+        statement st(conn_, queries::list_outbox_by_status, *status, limit);
+        read_all(st);
+    } else {
+        statement st(conn_, queries::list_outbox, limit);
+        read_all(st);
+    }
+    return out;
+}
+
+std::optional<outbox_message> outbox_store::find(std::int64_t id) {
+    statement st(conn_, queries::find_outbox, id);
+    return st.step() ? std::optional(read_outbox_message(st)) : std::nullopt;
+}
+
+bool outbox_store::retry(std::int64_t id, unix_seconds now) {
+    return statement(conn_, queries::retry_outbox, id, now).run() == 1;
+}
+
+int outbox_store::backlog() {
+    statement st(conn_, queries::count_outbox_backlog);
+    st.step();
+    return static_cast<int>(st.int64(0));
 }
 
 }  // namespace guestd::store::sqlite

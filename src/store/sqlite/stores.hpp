@@ -17,6 +17,12 @@ public:
     std::optional<merchant> find_by_hotel_token(const secret_hash& hotel_token_hash) override;
     std::vector<merchant> list() override;
     bool set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash) override;
+    bool update_settings(const merchant& m) override;
+    void set_template(core::merchant_id id, const mail_template& t) override;
+    bool remove_template(core::merchant_id id, std::string_view kind, std::string_view language) override;
+    std::optional<mail_template> find_template(core::merchant_id id, std::string_view kind,
+                                               std::string_view language) override;
+    std::vector<mail_template> templates(core::merchant_id id) override;
 
 private:
     connection& conn_;
@@ -69,6 +75,8 @@ public:
     void set_lock_state(core::account_id id, int failed_logins, int lock_level, unix_seconds locked_until) override;
     void record_login(core::account_id id, unix_seconds now, const std::optional<std::string>& new_hash) override;
     void set_username(core::account_id id, std::string_view username) override;
+    std::optional<account> find_by_username(core::merchant_id m, std::string_view username) override;
+    std::optional<account> find_by_card(core::merchant_id m, std::string_view printed_card_number) override;
 
 private:
     template <class... Args>
@@ -113,6 +121,48 @@ public:
 
 private:
     connection& conn_;
+};
+
+class reset_store final : public store::reset_store {
+public:
+    explicit reset_store(connection& c) : conn_(c) {}
+    core::result<std::int64_t> replace(const reset& r) override;
+    std::optional<reset> find_by_code(const secret_hash& code_hash) override;
+    bool mark_used(std::int64_t id, unix_seconds now) override;
+    int void_all(core::account_id account, unix_seconds now) override;
+    int count_since(core::account_id account, unix_seconds since) override;
+
+private:
+    connection& conn_;
+};
+
+class throttle_store final : public store::throttle_store {
+public:
+    explicit throttle_store(connection& c) : conn_(c) {}
+    int hit(std::string_view key, unix_seconds now, unix_seconds window) override;
+    int hits(std::string_view key, unix_seconds now, unix_seconds window) override;
+
+private:
+    connection& conn_;
+};
+
+/// claim() updates the messages it returns: call it in a tx::write unit of work.
+class outbox_store final : public store::outbox_store {
+public:
+    outbox_store(connection& c, const core::clock& clock) : conn_(c), clock_(clock) {}
+    std::int64_t enqueue(const outbox_message& m) override;
+    std::vector<outbox_message> claim(unix_seconds now, unix_seconds lease_until, int limit) override;
+    void mark_sent(std::int64_t id, unix_seconds now) override;
+    void mark_failed(std::int64_t id, unix_seconds next_attempt_at, std::string_view error) override;
+    void mark_dead(std::int64_t id, std::string_view error) override;
+    std::vector<outbox_message> list(std::optional<std::string_view> status, int limit) override;
+    std::optional<outbox_message> find(std::int64_t id) override;
+    bool retry(std::int64_t id, unix_seconds now) override;
+    int backlog() override;
+
+private:
+    connection& conn_;
+    const core::clock& clock_;
 };
 
 }  // namespace guestd::store::sqlite
