@@ -58,6 +58,7 @@ struct caller {
     std::optional<core::account_id> account;     // from x-guest-token
     std::optional<core::guest_id> guest;         // from x-guest-token: the account's guest
     bool b2b = false;                            // partner holds b2b rights (Paytronix)
+    std::vector<core::merchant_id> merchants;    // merchants the Basic partner is granted (Paytronix)
 };
 
 /// Everything a handler gets: the request, the authenticated caller, the validated JSON body (null when the

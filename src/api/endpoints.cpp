@@ -5,7 +5,12 @@
 #include "api/experience/schemas.hpp"
 #include "api/openapi.hpp"
 #include "api/ops/handlers.hpp"
+#include "api/paytronix/handlers.hpp"
+#include "api/paytronix/schemas.hpp"
+#include "api/web/handlers.hpp"
 
+#include <deque>
+#include <string>
 #include <vector>
 
 namespace guestd::api {
@@ -13,6 +18,8 @@ namespace {
 
 namespace xp = experience;
 namespace xs = experience::schemas;
+namespace px = paytronix;
+namespace ps = paytronix::schemas;
 using enum verb;
 using enum auth_kind;
 
@@ -20,6 +27,8 @@ constexpr std::string_view personal_space = "Guests Personal Space";
 constexpr std::string_view pms = "PMS push";
 constexpr std::string_view crm = "CRM";
 constexpr std::string_view ops_tag = "Ops";
+constexpr std::string_view guest_management = "Guest Management (Paytronix)";
+constexpr std::string_view reset_page = "Reset page";
 
 // Batches of up to 1000 items need more than the default 64 KiB: a full booking is about 1 KiB.
 constexpr std::size_t batch_body_limit = 2 * 1024 * 1024;
@@ -142,10 +151,70 @@ std::vector<endpoint> build() {
     };
 }
 
+/// The Paytronix endpoints, each under /rest/{release}/guestmanagement/ and under /guestmanagement/.
+void add_guest_management(std::vector<endpoint>& table) {
+    const std::vector<endpoint> base = {
+        {.method = post, .path = "generateAndSendGuestResetPasswordCode.json", .speaks = dialect::paytronix,
+         .auth = basic, .summary = "Email the guest a reset link with a generated code",
+         .description = "Exactly one of username, accountId, printedCardNumber, email (flat or in userIdentity). "
+                        "Anonymous callers get the same answer whether or not the account exists.",
+         .request_body = &ps::reset_request,
+         .responses = {{200, &ps::reset_answer, "success, more_info or failure in result"},
+                       {400, nullptr, "Not JSON, or wrong types"}, {401, nullptr, "Wrong Basic credentials"}},
+         .handler = &px::generate_and_send_reset_code, .tag = guest_management},
+        {.method = post, .path = "sendGuestResetPasswordCode.json", .speaks = dialect::paytronix, .auth = basic,
+         .summary = "Email the guest a reset link, with the caller's code or a generated one",
+         .description = "As generateAndSendGuestResetPasswordCode, plus an optional resetCode chosen by the caller.",
+         .request_body = &ps::reset_request,
+         .responses = {{200, &ps::reset_answer, "success, more_info or failure in result"},
+                       {400, nullptr, "Not JSON, or wrong types"}, {401, nullptr, "Wrong Basic credentials"}},
+         .handler = &px::send_reset_code, .tag = guest_management},
+        {.method = post, .path = "completeGuestResetPassword.json", .speaks = dialect::paytronix, .auth = basic,
+         .pool = pool_kind::hashing, .summary = "Complete a reset (guestd extension)",
+         .description = "Sets the new password with the code from the email, revokes every session, spends the "
+                        "code. Not part of Paytronix's public API.",
+         .request_body = &ps::complete_request,
+         .responses = {{200, &ps::complete_answer, "success or failure in result"},
+                       {400, nullptr, "Not JSON, or wrong types"}, {401, nullptr, "Wrong Basic credentials"}},
+         .handler = &px::complete_reset, .tag = guest_management},
+    };
+    // The table holds string_views: the composed paths live in a static store.
+    static std::deque<std::string> paths;  // a deque never moves its elements
+    for (const char* prefix : {"/rest/{release}/guestmanagement/", "/guestmanagement/"}) {
+        for (const auto& ep : base) {
+            paths.push_back(std::string(prefix) + std::string(ep.path));
+            endpoint copy = ep;
+            copy.path = paths.back();
+            table.push_back(std::move(copy));
+        }
+    }
+}
+
+void add_reset_page(std::vector<endpoint>& table) {
+    table.push_back({.method = get, .path = "/reset-password", .speaks = dialect::web,
+                     .summary = "The hosted reset-password page",
+                     .description = "An HTML form for the code from the email; no JavaScript needed.",
+                     .query = {{"code", false, string_format::none, "The reset code from the email"}},
+                     .responses = {{200, nullptr, "text/html"}}, .handler = &web::reset_page, .tag = reset_page});
+    table.push_back({.method = post, .path = "/reset-password", .speaks = dialect::web,
+                     .pool = pool_kind::hashing, .summary = "Submit the reset-password form",
+                     .description = "application/x-www-form-urlencoded: code, password, password_confirm.",
+                     .responses = {{200, nullptr, "text/html: the outcome"}}, .handler = &web::reset_submit,
+                     .tag = reset_page});
+    table.push_back({.method = get, .path = "/reset-password.css", .speaks = dialect::web,
+                     .summary = "The reset page's stylesheet", .responses = {{200, nullptr, "text/css"}},
+                     .handler = &web::reset_stylesheet, .tag = reset_page});
+}
+
 }  // namespace
 
 std::span<const endpoint> endpoints() {
-    static const std::vector<endpoint> table = build();
+    static const std::vector<endpoint> table = [] {
+        auto t = build();
+        add_guest_management(t);
+        add_reset_page(t);
+        return t;
+    }();
     return table;
 }
 

@@ -7,6 +7,8 @@
 #include "domain/passwords.hpp"
 #include "domain/secrets.hpp"
 #include "http/server.hpp"
+#include "mail/transport.hpp"
+#include "mail/worker.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 
 #include <algorithm>
@@ -27,13 +29,25 @@ core::log_level parse_level(const std::string& s) {
 
 }  // namespace
 
-std::unique_ptr<system> open(const std::string& db_path, unsigned connections) {
+std::unique_ptr<system> open(const std::string& db_path, unsigned connections, domain::recovery_settings recovery) {
     domain::init_crypto();
     auto sys = std::make_unique<system>();
     sys->db = store::sqlite::open({.path = db_path, .pool_size = connections}, sys->clock);
-    sys->services = std::make_unique<domain::services>(*sys->db, sys->clock, std::make_unique<domain::passwords>());
+    sys->services = std::make_unique<domain::services>(*sys->db, sys->clock, std::make_unique<domain::passwords>(),
+                                                       std::move(recovery));
     return sys;
 }
+
+namespace {
+
+/// SMTP when configured, else the spool directory.
+std::unique_ptr<mail::transport> make_transport(const core::serve_config& c) {
+    if (c.smtp_url.empty()) return mail::make_spool(c.mail_spool);
+    return mail::make_smtp({.url = c.smtp_url, .username = c.smtp_user, .password = c.smtp_password,
+                            .starttls = c.smtp_starttls, .verify_tls = !c.smtp_no_verify});
+}
+
+}  // namespace
 
 int serve(const core::serve_config& given, std::ostream& out) {
     core::set_log_level(parse_level(given.log_level));
@@ -44,19 +58,29 @@ int serve(const core::serve_config& given, std::ostream& out) {
     if (config.io_threads == 0) config.io_threads = cores();
     if (config.hash_threads == 0) config.hash_threads = cores();
 
-    // Open the store with a connection for every thread that may hold a unit of work at once.
-    auto sys = open(config.db, config.threads + config.hash_threads + 1);
+    // Open the store with a connection for every thread that may hold a unit of work at once (and the mailer).
+    auto sys = open(config.db, config.threads + config.hash_threads + 2);
     api::dispatcher dispatcher(api::endpoints(), *sys->services);
     http::server server(config, dispatcher);
-
     const std::string url = config.public_url.empty() ? "http://" + server.local_endpoint() : config.public_url;
+    sys->services->recovery().configure({.public_url = url, .default_sender = config.mail_from});
+
+    // Deliver mail in the background; a transaction that queued some wakes the worker.
+    auto transport = make_transport(config);
+    mail::worker mailer(*sys->db, sys->clock, *transport,
+                        {.poll = std::chrono::milliseconds(config.mail_poll_ms),
+                         .give_up_after = static_cast<core::unix_seconds>(config.mail_retry_for)});
+    sys->services->recovery().on_mail_queued([&mailer] { mailer.wake(); });
+    mailer.start();
     out << "guestd listening on http://" << server.local_endpoint() << std::endl;
     core::log(core::log_level::info, "listening",
               {{"address", server.local_endpoint()}, {"db", config.db}, {"threads", config.threads},
-               {"hash_threads", config.hash_threads}});
+               {"hash_threads", config.hash_threads}, {"mail", transport->describe()}});
     if (config.demo) print_demo(*sys->services, url, out);
 
     server.run();
+    mailer.stop();
+    sys->services->recovery().on_mail_queued({});
     core::log(core::log_level::info, "stopped");
     return 0;
 }

@@ -22,7 +22,8 @@ struct system {
 
 /// Opens (creating and migrating if needed) the database at path with `connections` connections at most, and
 /// builds the services on it. Throws core::backend_error or std::runtime_error with a clear message.
-std::unique_ptr<system> open(const std::string& db_path, unsigned connections = 4);
+std::unique_ptr<system> open(const std::string& db_path, unsigned connections = 4,
+                             domain::recovery_settings recovery = {});
 
 /// Runs `guestd serve` until SIGINT/SIGTERM: prints "guestd listening on <url>" as the first line of `out`, then
 /// (with config.demo) the demo credentials and curl commands. Returns the process exit code.

@@ -10,7 +10,9 @@
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 namespace guestd::cli {
 namespace {
@@ -31,7 +33,7 @@ T value_or_fail(core::result<T> r) {
         for (const auto& f : r.error().fields) msg += "; " + f.field + " " + f.reason;
         throw command_error(msg);
     }
-    return std::move(*r);
+    if constexpr (!std::is_void_v<T>) return std::move(*r);
 }
 
 void add_db_option(CLI::App& cmd, std::string& db) {
@@ -54,6 +56,56 @@ void apply_config_file(CLI::App& serve, const std::string& path) {
 }
 
 json::value nullable_int(const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= s.size() && !s.empty()) {
+        const auto comma = s.find(',', start);
+        std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        item.erase(0, item.find_first_not_of(' '));
+        item.erase(item.find_last_not_of(' ') + 1);
+        if (!item.empty()) out.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw command_error("cannot read " + path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+json::object settings_json(const store::merchant& m) {
+    json::array fields;
+    for (const auto& f : m.reset_verification_fields) fields.push_back(json::value(f));
+    return {{"merchant_id", m.id.value},
+            {"name", m.name},
+            {"password_min_length", m.password_min_length},
+            {"reset_verification_fields", std::move(fields)},
+            {"reset_link_template", m.reset_link_template},
+            {"reset_code_ttl", m.reset_code_ttl},
+            {"mail_from", m.mail_from}};
+}
+
+json::value optional_time(const std::optional<core::unix_seconds>& t) {
+    return t ? json::value(core::format_iso8601(*t)) : json::value(nullptr);
+}
+
+json::object outbox_json(const store::outbox_message& m) {
+    return {{"id", m.id},
+            {"message_id", m.message_id},
+            {"recipient", m.recipient},
+            {"subject", m.subject},
+            {"status", m.status},
+            {"attempts", m.attempts},
+            {"created_at", core::format_iso8601(m.created_at)},
+            {"next_attempt_at", m.status == "pending" ? json::value(core::format_iso8601(m.next_attempt_at)) : json::value(nullptr)},
+            {"sent_at", optional_time(m.sent_at)},
+            {"last_error", m.last_error}};
+}
 
 }  // namespace
 
@@ -84,6 +136,23 @@ int run(int argc, char** argv) {
         ->envname("GUESTD_HASH_QUEUE")->check(CLI::Range(1u, 100000u))->capture_default_str();
     serve->add_option("--log-level", serve_config.log_level, "debug, info, warn or error")
         ->envname("GUESTD_LOG_LEVEL")->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
+    serve->add_option("--smtp", serve_config.smtp_url, "Deliver mail over SMTP: smtp://host:port or smtps://host:port")
+        ->envname("GUESTD_SMTP");
+    serve->add_option("--smtp-user", serve_config.smtp_user, "SMTP AUTH user")->envname("GUESTD_SMTP_USER");
+    serve->add_option("--smtp-password", serve_config.smtp_password, "SMTP AUTH password (prefer the variable)")
+        ->envname("GUESTD_SMTP_PASSWORD");
+    serve->add_flag("--smtp-starttls", serve_config.smtp_starttls, "Require STARTTLS on smtp://")
+        ->envname("GUESTD_SMTP_STARTTLS");
+    serve->add_flag("--smtp-no-verify", serve_config.smtp_no_verify, "Accept any TLS certificate (test servers only)")
+        ->envname("GUESTD_SMTP_NO_VERIFY");
+    serve->add_option("--mail-spool", serve_config.mail_spool, "Without --smtp: write each email to DIR/<id>.eml")
+        ->envname("GUESTD_MAIL_SPOOL")->capture_default_str();
+    serve->add_option("--mail-from", serve_config.mail_from, "Default sender, \"Name <address>\"")
+        ->envname("GUESTD_MAIL_FROM")->capture_default_str();
+    serve->add_option("--mail-retry-for", serve_config.mail_retry_for, "Seconds a message is retried before it is dead")
+        ->envname("GUESTD_MAIL_RETRY_FOR")->check(CLI::Range(60u, 30u * 24 * 3600))->capture_default_str();
+    serve->add_option("--mail-poll-ms", serve_config.mail_poll_ms, "How often the mailer looks for due mail")
+        ->envname("GUESTD_MAIL_POLL_MS")->check(CLI::Range(10u, 600000u))->capture_default_str();
     serve->add_flag("--demo", serve_config.demo, "Create a demo merchant and partner and print curl commands");
 
     // merchant add
@@ -97,6 +166,53 @@ int run(int argc, char** argv) {
     merchant_add->add_option("--id", merchant_id, "Merchant id (Paytronix merchantId)")->required()
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
     merchant_add->add_option("--name", merchant_name, "Merchant name (the hotel_name of its reservations)")->required();
+
+    // merchant set
+    auto* merchant_set = merchant->add_subcommand("set", "Change a merchant's settings; prints them");
+    add_db_option(*merchant_set, db);
+    std::int64_t set_id = 0;
+    merchant_set->add_option("id", set_id, "Merchant id")->required();
+    std::optional<std::string> verification_fields, link_template, mail_from;
+    std::optional<int> code_ttl, min_length;
+    merchant_set->add_option("--reset-verification-fields", verification_fields,
+                             "Comma-separated Paytronix names a reset must also carry (\"\" clears)");
+    merchant_set->add_option("--reset-link-template", link_template, "Reset link with {code} (\"\" = guestd's page)");
+    merchant_set->add_option("--reset-code-ttl", code_ttl, "Seconds a reset code lives (60 to 86400)");
+    merchant_set->add_option("--mail-from", mail_from, "From of the merchant's emails (\"\" = the server default)");
+    merchant_set->add_option("--password-min-length", min_length, "Shortest password accepted (8 to 128)");
+
+    // merchant template
+    auto* merchant_template = merchant->add_subcommand("template", "Set or remove a merchant's own email wording");
+    add_db_option(*merchant_template, db);
+    std::int64_t template_merchant = 0;
+    store::mail_template tmpl;
+    std::string text_file, html_file;
+    bool remove_template = false;
+    merchant_template->add_option("id", template_merchant, "Merchant id")->required();
+    merchant_template->add_option("--kind", tmpl.kind, "reset or password_changed")->required();
+    merchant_template->add_option("--language", tmpl.language, "Two-letter language (en, fr, ...)")->required();
+    merchant_template->add_option("--subject", tmpl.subject, "Subject; placeholders {merchant} {firstname} {hello}");
+    merchant_template->add_option("--text-file", text_file, "Plain-text body; {link} {code} {minutes} too")
+        ->check(CLI::ExistingFile);
+    merchant_template->add_option("--html-file", html_file, "HTML body (values are HTML-escaped)")
+        ->check(CLI::ExistingFile);
+    merchant_template->add_flag("--remove", remove_template, "Remove the template instead");
+
+    // outbox
+    auto* outbox = app.add_subcommand("outbox", "Look at and retry queued emails");
+    outbox->require_subcommand(1);
+    auto* outbox_list = outbox->add_subcommand("list", "Print queued, sent and dead emails (newest first)");
+    add_db_option(*outbox_list, db);
+    std::string outbox_status;
+    int outbox_limit = 100;
+    outbox_list->add_option("--status", outbox_status, "pending, sent or dead")
+        ->check(CLI::IsMember({"pending", "sent", "dead"}));
+    outbox_list->add_option("--limit", outbox_limit, "At most this many")->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    auto* outbox_retry = outbox->add_subcommand("retry", "Make a dead or pending email due now");
+    add_db_option(*outbox_retry, db);
+    std::int64_t retry_id = 0;
+    outbox_retry->add_option("id", retry_id, "The email's id (outbox list)")->required();
 
     // partner add
     auto* partner = app.add_subcommand("partner", "Manage partners (integrators)");
@@ -154,6 +270,30 @@ int run(int argc, char** argv) {
             print(json::object{{"partner_id", p.id.value}, {"name", p.name}, {"merchants", std::move(merchants)},
                                {"partner_token", p.partner_token}, {"client_id", p.client_id},
                                {"client_secret", p.client_secret}});
+        } else if (merchant_set->parsed()) {
+            domain::settings_change change{.reset_link_template = link_template, .reset_code_ttl = code_ttl,
+                                           .mail_from = mail_from, .password_min_length = min_length};
+            if (verification_fields) change.reset_verification_fields = split_list(*verification_fields);
+            print(settings_json(value_or_fail(services.credentials().update_settings(core::merchant_id{set_id}, change))));
+        } else if (merchant_template->parsed()) {
+            if (!text_file.empty()) tmpl.text = read_file(text_file);
+            if (!html_file.empty()) tmpl.html = read_file(html_file);
+            value_or_fail(services.credentials().set_template(core::merchant_id{template_merchant}, tmpl, remove_template));
+            print(json::object{{"merchant_id", template_merchant}, {"kind", tmpl.kind}, {"language", tmpl.language},
+                               {"removed", remove_template}});
+        } else if (outbox_list->parsed()) {
+            auto uow = sys->db->begin(store::tx::read);
+            std::optional<std::string_view> status;
+            if (!outbox_status.empty()) status = outbox_status;
+            json::array out;
+            for (const auto& m : uow->outbox().list(status, outbox_limit)) out.push_back(outbox_json(m));
+            print(out);
+        } else if (outbox_retry->parsed()) {
+            auto uow = sys->db->begin(store::tx::write);
+            if (!uow->outbox().retry(retry_id, sys->clock.now()))
+                throw command_error("no dead or pending email with id " + std::to_string(retry_id));
+            uow->commit();
+            print(json::object{{"id", retry_id}, {"status", "pending"}});
         } else if (guest_show->parsed()) {
             auto view = value_or_fail(services.accounts().show(core::merchant_id{guest_merchant}, guest_email));
             auto out = api::experience::guest_to_json(view.guest);

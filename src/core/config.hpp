@@ -18,6 +18,16 @@ struct serve_config {
     std::size_t header_limit = 8 * 1024;          // request header bytes; past that 431
     unsigned header_timeout_ms = 10'000;          // time to receive a whole request head
     unsigned idle_timeout_ms = 60'000;            // keep-alive idle time before closing
+    // Mail: SMTP when smtp_url is set, else .eml files in mail_spool.
+    std::string smtp_url;                         // smtp://host:port or smtps://host:port
+    std::string smtp_user;
+    std::string smtp_password;                    // prefer GUESTD_SMTP_PASSWORD to a flag
+    bool smtp_starttls = false;                   // require STARTTLS on smtp://
+    bool smtp_no_verify = false;                  // accept any TLS certificate (test servers only)
+    std::string mail_spool = "mail";
+    std::string mail_from = "guestd <no-reply@localhost>";  // the default sender
+    unsigned mail_retry_for = 24 * 3600;          // seconds a message is retried before it is dead
+    unsigned mail_poll_ms = 1000;                 // how often the worker looks for due mail
     bool demo = false;                            // create a demo merchant, partner and booking at start
     std::string log_level = "info";
 };

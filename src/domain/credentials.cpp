@@ -41,6 +41,60 @@ core::result<std::string> credentials::rotate_hotel_token(core::merchant_id id) 
     return token;
 }
 
+core::result<store::merchant> credentials::update_settings(core::merchant_id id, const settings_change& change) {
+    std::vector<core::field_error> bad;
+    if (change.reset_verification_fields)
+        for (const auto& f : *change.reset_verification_fields)
+            if (std::find(std::begin(verification_fields), std::end(verification_fields), f) == std::end(verification_fields))
+                bad.push_back({"reset-verification-fields", "unknown field '" + f +
+                               "' (firstName, lastName, postalCode, phone, mobilePhone, dateOfBirth, email)"});
+    if (const auto& t = change.reset_link_template; t && !t->empty() &&
+        (t->find("{code}") == std::string::npos || !(t->starts_with("https://") || t->starts_with("http://"))))
+        bad.push_back({"reset-link-template", "must be an http(s) URL containing {code}"});
+    if (change.reset_code_ttl && (*change.reset_code_ttl < 60 || *change.reset_code_ttl > 86400))
+        bad.push_back({"reset-code-ttl", "must be 60 to 86400 seconds"});
+    if (const auto& f = change.mail_from; f && !f->empty() &&
+        (f->find('@') == std::string::npos || f->find_first_of("\r\n") != std::string::npos))
+        bad.push_back({"mail-from", "must be an email address, optionally \"Name <address>\""});
+    if (change.password_min_length && (*change.password_min_length < 8 || *change.password_min_length > 128))
+        bad.push_back({"password-min-length", "must be 8 to 128"});
+    if (!bad.empty()) return core::invalid("invalid settings", std::move(bad));
+
+    auto uow = db_.begin(store::tx::write);
+    auto m = uow->merchants().find(id);
+    if (!m) return core::fail(core::errc::not_found, "merchant " + std::to_string(id.value) + " does not exist");
+    if (change.reset_verification_fields) m->reset_verification_fields = *change.reset_verification_fields;
+    if (change.reset_link_template) m->reset_link_template = *change.reset_link_template;
+    if (change.reset_code_ttl) m->reset_code_ttl = *change.reset_code_ttl;
+    if (change.mail_from) m->mail_from = *change.mail_from;
+    if (change.password_min_length) m->password_min_length = *change.password_min_length;
+    uow->merchants().update_settings(*m);
+    uow->commit();
+    return *m;
+}
+
+core::result<void> credentials::set_template(core::merchant_id id, const store::mail_template& t, bool remove) {
+    if (t.kind != "reset" && t.kind != "password_changed")
+        return core::invalid("invalid template", {{"kind", "must be reset or password_changed"}});
+    if (t.language.size() != 2 || !std::all_of(t.language.begin(), t.language.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+        return core::invalid("invalid template", {{"language", "must be two lower-case letters (ISO 639-1)"}});
+    auto uow = db_.begin(store::tx::write);
+    if (!uow->merchants().find(id))
+        return core::fail(core::errc::not_found, "merchant " + std::to_string(id.value) + " does not exist");
+    if (remove) {
+        if (!uow->merchants().remove_template(id, t.kind, t.language))
+            return core::fail(core::errc::not_found, "no such template");
+    } else {
+        if (t.subject.empty() || t.text.empty() || t.html.empty())
+            return core::invalid("invalid template", {{"template", "subject, text and html are all required"}});
+        if (t.kind == "reset" && t.text.find("{link}") == std::string::npos)
+            return core::invalid("invalid template", {{"text", "a reset email must contain {link}"}});
+        uow->merchants().set_template(id, t);
+    }
+    uow->commit();
+    return {};
+}
+
 core::result<new_partner> credentials::add_partner(std::string_view name,
                                                    const std::vector<core::merchant_id>& merchants, bool b2b) {
     if (name.empty() || name.size() > 200)

@@ -8,6 +8,7 @@
 #include "core/ids.hpp"
 #include "store/store.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,19 @@ struct new_partner {
     std::string client_secret;  // shown once
 };
 
+/// A change of merchant settings: only the fields that are set change; an empty string or vector clears.
+struct settings_change {
+    std::optional<std::vector<std::string>> reset_verification_fields;
+    std::optional<std::string> reset_link_template;
+    std::optional<int> reset_code_ttl;
+    std::optional<std::string> mail_from;
+    std::optional<int> password_min_length;
+};
+
+/// The verification field names a merchant may require (Paytronix demographic names).
+inline constexpr std::string_view verification_fields[] = {"firstName", "lastName",    "postalCode", "phone",
+                                                          "mobilePhone", "dateOfBirth", "email"};
+
 class credentials {
 public:
     credentials(store::database& db, const core::clock& clock);
@@ -60,6 +74,14 @@ public:
     /// Replaces the merchant's hotel token with a fresh one and returns it; the old one stops working at once.
     /// not_found for an unknown merchant.
     core::result<std::string> rotate_hotel_token(core::merchant_id id);
+
+    /// Applies a settings change after checking every value; invalid_argument names the bad ones, not_found an
+    /// unknown merchant. Returns the merchant as stored.
+    core::result<store::merchant> update_settings(core::merchant_id id, const settings_change& change);
+
+    /// Adds or replaces (remove = false) or deletes a merchant's email template. invalid_argument for an unknown
+    /// kind or a malformed language; not_found for an unknown merchant or template.
+    core::result<void> set_template(core::merchant_id id, const store::mail_template& t, bool remove);
 
     /// Creates a partner granted the given merchants. not_found when a merchant does not exist.
     core::result<new_partner> add_partner(std::string_view name, const std::vector<core::merchant_id>& merchants,

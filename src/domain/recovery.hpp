@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace guestd::domain {
@@ -22,9 +23,10 @@ enum class identifier_kind { username, account_id, printed_card_number, email };
 
 struct reset_request {
     core::merchant_id merchant{0};
-    identifier_kind kind = identifier_kind::email;
-    std::string value;                              // as sent: an account id in decimal, a card with spaces, ...
-    std::map<std::string, std::string> verification;  // Paytronix field name -> value supplied
+    /// Every identifier the caller sent, as sent (an account id in decimal, a card with spaces). Exactly one is
+    /// needed; an email beside another identifier counts as verification when the merchant asks for "email".
+    std::vector<std::pair<identifier_kind, std::string>> identifiers;
+    std::map<std::string, std::string> verification;  // Paytronix field name -> value supplied (email included)
     std::optional<std::string> caller_code;         // sendGuestResetPasswordCode's resetCode
     bool b2b = false;
     std::string client_address;
@@ -74,6 +76,9 @@ public:
 
     /// What the page should show for a code, without spending it.
     code_state inspect(std::string_view code);
+
+    /// Replaces the settings (the app learns the public URL only once the server is bound). Call before serving.
+    void configure(recovery_settings settings) { settings_ = std::move(settings); }
 
     /// Called after a transaction that queued an email commits (the app wakes the delivery worker).
     void on_mail_queued(std::function<void()> hook) { mail_queued_ = std::move(hook); }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/clock.hpp"
+#include "domain/recovery.hpp"
 #include "store/store.hpp"
 
 #include <memory>
@@ -12,16 +13,17 @@ namespace guestd::domain {
 class credentials;
 class accounts;
 class crm;
-class passwords;
 
 class services {
 public:
-    services(store::database& db, const core::clock& clock, std::unique_ptr<passwords> hasher);
+    services(store::database& db, const core::clock& clock, std::unique_ptr<passwords> hasher,
+             recovery_settings recovery = {});
     ~services();
 
     domain::credentials& credentials() { return *credentials_; }
     domain::accounts& accounts() { return *accounts_; }
     domain::crm& crm() { return *crm_; }
+    domain::recovery& recovery() { return *recovery_; }
     store::database& db() { return db_; }
     const core::clock& clock() const { return clock_; }
 
@@ -32,6 +34,7 @@ private:
     std::unique_ptr<domain::credentials> credentials_;
     std::unique_ptr<domain::accounts> accounts_;
     std::unique_ptr<domain::crm> crm_;
+    std::unique_ptr<domain::recovery> recovery_;
 };
 
 }  // namespace guestd::domain

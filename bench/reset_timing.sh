@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Does an anonymous reset request take as long for a missing account as for an existing one? Interleaves
+# requests for existing accounts (each gets its code and its email queued) and for missing ones, on the same
+# server in the same run, and prints both latency distributions side by side with their ratio.
+# Usage: bench/reset_timing.sh [pairs, default 300]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pairs=${1:-300}
+
+scripts/install-deps.sh
+cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DGUESTD_BUILD_TESTS=OFF -DGUESTD_BUILD_BENCH=ON >/dev/null
+cmake --build build/bench --target guestd >/dev/null
+guestd=build/bench/src/cli/guestd
+
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+field() { grep -o "\"$1\":\"[^\"]*\"" | cut -d'"' -f4; }
+
+db="$work/bench.db"
+hotel=$("$guestd" merchant add --db "$db" --id 1 --name "Bench Hotel" | field hotel_token)
+creds=$("$guestd" partner add --db "$db" --name Bench --merchant 1)
+partner=$(echo "$creds" | field partner_token)
+basic="$(echo "$creds" | field client_id):$(echo "$creds" | field client_secret)"
+auth="Authorization: Bearer $partner:$hotel"
+
+"$guestd" serve --db "$db" --listen 127.0.0.1:0 --log-level warn --mail-spool "$work/mail" >"$work/out" 2>"$work/err" &
+server=$!
+for _ in $(seq 50); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
+base=$(head -1 "$work/out" | sed 's/.*listening on //')
+
+# One account per pair, so no request meets the hourly cap of 3 emails.
+for start in $(seq 1 100 "$pairs"); do
+  batch=""
+  for i in $(seq "$start" $((start + 99 < pairs ? start + 99 : pairs))); do
+    batch+="{\"reference\":\"B$i\",\"status\":\"valid\",\"customer\":{\"reference\":\"C$i\",\"email\":\"guest$i@example.com\"}},"
+  done
+  curl -sf -H "$auth" -H 'Content-Type: application/json' -d "{\"bookings\":[${batch%,}]}" "$base/api/xp-store-bookings/bookings" >/dev/null
+done
+for i in $(seq 1 "$pairs"); do
+  curl -sf -H "$auth" -H 'Content-Type: application/json' -d "{\"email\":\"guest$i@example.com\",\"password\":\"bench passphrase $i\"}" \
+    "$base/api/xp-guest-account/update-password" >/dev/null
+done
+
+# Alternate existing and missing so both see the same machine noise; keep one connection per request.
+url="$base/rest/25.33/guestmanagement/generateAndSendGuestResetPasswordCode.json"
+request() {
+  curl -s -o /dev/null -w '%{time_total}\n' -u "$basic" -H 'Content-Type: application/json' \
+    -d "{\"authentication\":\"anonymous\",\"merchantId\":1,\"email\":\"$1\"}" "$url"
+}
+for i in $(seq 1 "$pairs"); do
+  request "guest$i@example.com" >>"$work/existing"
+  request "missing$i@example.com" >>"$work/missing"
+done
+
+stats() { sort -n "$1" | awk '{v[NR] = $1 * 1000} END {printf "%8.3f %8.3f %8.3f", v[int(NR * 0.5)], v[int(NR * 0.9)], v[int(NR * 0.99)]}'; }
+echo
+echo "anonymous reset request latency, $pairs interleaved pairs, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+printf '%-18s %8s %8s %8s\n' account "p50 ms" "p90 ms" "p99 ms"
+printf '%-18s %s\n' existing "$(stats "$work/existing")"
+printf '%-18s %s\n' missing "$(stats "$work/missing")"
+paste <(sort -n "$work/existing") <(sort -n "$work/missing") | awk '{e[NR] = $1; m[NR] = $2}
+  END {printf "median ratio existing/missing: %.2f\n", e[int(NR / 2)] / m[int(NR / 2)]}'
+echo "emails queued: $(ls "$work/mail" 2>/dev/null | wc -l) (one per existing account)"

@@ -1,0 +1,112 @@
+#include "api/paytronix/handlers.hpp"
+
+#include "api/errors.hpp"
+#include "domain/recovery.hpp"
+#include "domain/services.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+#include <utility>
+
+namespace guestd::api::paytronix {
+namespace {
+
+namespace json = boost::json;
+using domain::identifier_kind;
+
+constexpr std::pair<std::string_view, identifier_kind> identifier_names[] = {
+    {"username", identifier_kind::username},
+    {"accountId", identifier_kind::account_id},
+    {"printedCardNumber", identifier_kind::printed_card_number},
+    {"email", identifier_kind::email},
+};
+
+constexpr std::string_view verification_names[] = {"firstName", "lastName",    "postalCode", "phone",
+                                                    "mobilePhone", "dateOfBirth", "email"};
+
+response failure(std::string_view code, std::string_view message) {
+    return json_response(200, json::object{{"result", "failure"}, {"errorCode", code}, {"errorMessage", message}});
+}
+
+/// A string or number as text (accountId 1000001, printedCardNumber "6012 ...").
+std::optional<std::string> text_of(const json::value* v) {
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    if (v->is_string()) return std::string(v->get_string());
+    if (v->is_int64()) return std::to_string(v->get_int64());
+    if (v->is_uint64()) return std::to_string(v->get_uint64());
+    return std::nullopt;
+}
+
+/// The value of `name` inside userIdentity, else flat in the body.
+std::optional<std::string> field(const json::object& body, std::string_view name) {
+    if (const auto* identity = body.if_contains("userIdentity"); identity && identity->is_object())
+        if (auto v = text_of(identity->get_object().if_contains(name))) return v;
+    return text_of(body.if_contains(name));
+}
+
+/// The merchant of the body, when this partner is granted it.
+std::optional<core::merchant_id> granted_merchant(const call& c) {
+    const core::merchant_id m{c.body.as_object().at("merchantId").to_number<std::int64_t>()};
+    const auto& grants = c.who.merchants;
+    if (std::find(grants.begin(), grants.end(), m) == grants.end()) return std::nullopt;
+    return m;
+}
+
+core::result<response> request_reset(const call& c, bool caller_code_allowed) {
+    const auto& body = c.body.as_object();
+    const auto merchant = granted_merchant(c);
+    if (!merchant) return failure("guestmanagement.permission_denied", "merchant not available to this client");
+    const auto* auth = body.if_contains("authentication");
+    const bool b2b = auth != nullptr && auth->is_string() && auth->get_string() == "b2b";
+    if (b2b && !c.who.b2b) return failure("guestmanagement.b2b_not_allowed", "this client has no b2b rights");
+
+    domain::reset_request r{.merchant = *merchant, .b2b = b2b, .client_address = c.req.client_address};
+    for (const auto& [name, kind] : identifier_names)
+        if (auto v = field(body, name)) r.identifiers.emplace_back(kind, std::move(*v));
+    for (auto name : verification_names)
+        if (auto v = field(body, name)) r.verification.emplace(std::string(name), std::move(*v));
+    if (caller_code_allowed) r.caller_code = text_of(body.if_contains("resetCode"));
+
+    const auto answer = c.services.recovery().request(r);
+    switch (answer.result) {
+        case domain::reset_answer::kind::success:
+            return json_response(200, json::object{{"result", "success"}, {"email", answer.email}});
+        case domain::reset_answer::kind::more_info: {
+            json::array fields;
+            for (const auto& f : answer.fields) fields.push_back(json::value(f));
+            return json_response(200, json::object{{"result", "more_info"}, {"fields", std::move(fields)}});
+        }
+        case domain::reset_answer::kind::failure: return failure(answer.error_code, answer.error_message);
+    }
+    return failure("guestmanagement.system_error", "internal error");
+}
+
+}  // namespace
+
+core::result<response> generate_and_send_reset_code(const call& c) { return request_reset(c, false); }
+
+core::result<response> send_reset_code(const call& c) { return request_reset(c, true); }
+
+core::result<response> complete_reset(const call& c) {
+    const auto& body = c.body.as_object();
+    const auto merchant = granted_merchant(c);
+    if (!merchant) return failure("guestmanagement.permission_denied", "merchant not available to this client");
+    auto done = c.services.recovery().complete(body.at("resetCode").as_string(), body.at("newPassword").as_string(),
+                                               c.req.client_address, *merchant);
+    if (done) return json_response(200, json::object{{"result", "success"}});
+
+    // The domain's outcomes are answers, not transport errors: 200 with the failure body and its code.
+    auto& err = done.error();
+    if (err.code == core::errc::unavailable || err.code == core::errc::internal) return std::unexpected(err);
+    const std::string_view detail = err.detail;
+    std::string code = detail.starts_with("code:") ? std::string(detail.substr(5)) : "guestmanagement.invalid_request";
+    std::string message = err.message;
+    for (const auto& f : err.fields) message += ": " + f.field + " " + f.reason;
+    auto r = failure(code, message);
+    if (err.retry_after_seconds > 0) r.headers.push_back({"retry-after", std::to_string(err.retry_after_seconds)});
+    return r;
+}
+
+}  // namespace guestd::api::paytronix

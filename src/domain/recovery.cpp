@@ -1,0 +1,276 @@
+#include "domain/recovery.hpp"
+
+#include "domain/mail.hpp"
+#include "domain/secrets.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace guestd::domain {
+namespace {
+
+using answer = reset_answer;
+
+constexpr core::unix_seconds hour = 3600;
+
+answer failure(std::string code, std::string message) {
+    return {.result = answer::kind::failure, .error_code = std::move(code), .error_message = std::move(message)};
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+bool same_text(std::string_view a, std::string_view b) {
+    a = trim(a);
+    b = trim(b);
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+/// The guest's value for a Paytronix verification field name.
+const store::opt_string* verification_value(const store::profile& p, std::string_view name) {
+    if (name == "firstName") return &p.firstname;
+    if (name == "lastName") return &p.lastname;
+    if (name == "postalCode") return &p.zip_code;
+    if (name == "phone") return &p.phone;
+    if (name == "mobilePhone") return &p.mobile;
+    if (name == "dateOfBirth") return &p.birthdate;
+    if (name == "email") return &p.email;
+    return nullptr;
+}
+
+std::optional<store::account> find_account(store::unit_of_work& uow, core::merchant_id m, identifier_kind kind,
+                                           std::string_view value) {
+    switch (kind) {
+        case identifier_kind::email: {
+            const auto guest = uow.guests().find_by_email(m, trim(value));
+            if (!guest) return std::nullopt;
+            return uow.accounts().find_by_guest(m, guest->id);
+        }
+        case identifier_kind::username: return uow.accounts().find_by_username(m, trim(value));
+        case identifier_kind::account_id: {
+            std::int64_t id = 0;
+            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), id);
+            if (ec != std::errc{} || end != value.data() + value.size()) return std::nullopt;
+            return uow.accounts().find(m, core::account_id{id});
+        }
+        case identifier_kind::printed_card_number: {
+            std::string digits;
+            for (char c : value)
+                if (c != ' ') digits.push_back(c);
+            return uow.accounts().find_by_card(m, digits);
+        }
+    }
+    return std::nullopt;
+}
+
+/// "Name <addr>" for a merchant's From: its mail_from (given a name when bare), or the server's default.
+std::string sender_for(const store::merchant& m, const std::string& fallback) {
+    if (m.mail_from.empty()) return fallback;
+    if (m.mail_from.find('<') != std::string::npos) return m.mail_from;
+    std::string name;
+    for (char c : m.name)
+        if (c != '"' && c != '<' && c != '>' && c != '\r' && c != '\n') name.push_back(c);
+    return "\"" + name + "\" <" + m.mail_from + ">";
+}
+
+bool valid_caller_code(std::string_view code) {
+    if (code.size() < 8 || code.size() > 128) return false;
+    return std::all_of(code.begin(), code.end(), [](char c) { return c > 32 && c < 127; });
+}
+
+std::string url_encode(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+recovery::recovery(store::database& db, const core::clock& clock, const passwords& hasher, recovery_settings settings)
+    : db_(db), clock_(clock), hasher_(hasher), settings_(std::move(settings)) {}
+
+reset_answer recovery::request(const reset_request& r) {
+    // Anonymous callers hear "success" for every outcome but more_info: which accounts exist is not theirs to learn.
+    const auto now = clock_.now();
+    auto uow = db_.begin(store::tx::write);
+    const auto merchant = uow->merchants().find(r.merchant);
+    if (!merchant) return failure("guestmanagement.permission_denied", "merchant not available to this client");
+    const auto& required = merchant->reset_verification_fields;
+
+    // Exactly one identifier; an email next to another one is a verification field when the merchant asks for it.
+    auto ids = r.identifiers;
+    const bool email_verifies = std::find(required.begin(), required.end(), "email") != required.end();
+    if (ids.size() == 2 && email_verifies)
+        std::erase_if(ids, [](const auto& id) { return id.first == identifier_kind::email; });
+    if (ids.size() != 1)
+        return failure("guestmanagement.invalid_identifier",
+                       "send exactly one of username, accountId, printedCardNumber, email");
+    const auto [kind, value] = ids.front();
+
+    const answer uniform{.result = answer::kind::success,
+                         .email = kind == identifier_kind::email ? value : std::string()};
+    const auto hide = [&](answer exact) { return r.b2b ? exact : uniform; };
+
+    // Ask for the verification fields before looking anything up, so the answer is the same for every account.
+    const bool complete_set = std::all_of(required.begin(), required.end(), [&](const std::string& f) {
+        const auto it = r.verification.find(f);
+        return it != r.verification.end() && !trim(it->second).empty();
+    });
+    if (!complete_set) return {.result = answer::kind::more_info, .fields = required};
+    if (r.caller_code && !valid_caller_code(*r.caller_code))
+        return failure("guestmanagement.invalid_reset_code", "resetCode must be 8 to 128 printable ASCII characters");
+
+    // Count every request against its client address: it also gives a missing account the same write as a found one.
+    uow->throttles().hit("reset:" + r.client_address, now, hour);
+
+    const auto account = find_account(*uow, r.merchant, kind, value);
+    if (!account) {
+        uow->commit();
+        return hide(failure("guestmanagement.user_not_found", "no account matches that identifier"));
+    }
+    const auto guest = uow->guests().find(r.merchant, account->guest);
+    if (!guest || !guest->fields.email || guest->fields.email->empty()) {
+        uow->commit();
+        return hide(failure("guestmanagement.no_email", "the account has no email address"));
+    }
+    for (const auto& f : required) {
+        const auto* mine = verification_value(guest->fields, f);
+        if (mine == nullptr || !*mine || !same_text(**mine, r.verification.at(f))) {
+            uow->commit();
+            return hide(failure("guestmanagement.verification_failed", "the verification fields do not match"));
+        }
+    }
+    if (uow->resets().count_since(account->id, now - hour) >= settings_.emails_per_hour) {
+        uow->commit();
+        return hide(failure("guestmanagement.rate_limited", "too many reset requests for this account; retry later"));
+    }
+
+    // Store the code (hashed), void the older ones, and queue the email in the same transaction.
+    const std::string code = r.caller_code ? *r.caller_code : random_token(32);
+    const store::reset reset{.merchant = r.merchant, .account = account->id, .code_hash = digest(code),
+                             .created_at = now, .expires_at = now + merchant->reset_code_ttl};
+    if (!uow->resets().replace(reset))
+        return hide(failure("guestmanagement.invalid_reset_code", "that resetCode was already used"));
+
+    std::string link = merchant->reset_link_template.empty()
+                           ? settings_.public_url + "/reset-password?code={code}"
+                           : merchant->reset_link_template;
+    for (auto at = link.find("{code}"); at != std::string::npos; at = link.find("{code}", at))
+        link.replace(at, 6, url_encode(code));
+    const mail_context ctx{.merchant_name = merchant->name,
+                           .sender = sender_for(*merchant, settings_.default_sender),
+                           .recipient = *guest->fields.email,
+                           .firstname = guest->fields.firstname.value_or(""),
+                           .language = guest->fields.language.value_or("en"),
+                           .link = link,
+                           .code = code,
+                           .minutes = static_cast<int>((merchant->reset_code_ttl + 59) / 60)};
+    auto message = compose("reset", ctx, now, uow->merchants().find_template(r.merchant, "reset", ctx.language));
+    message.merchant = r.merchant;
+    uow->outbox().enqueue(message);
+    uow->commit();
+    if (mail_queued_) mail_queued_();
+    return hide({.result = answer::kind::success, .email = *guest->fields.email});
+}
+
+core::result<void> recovery::complete(std::string_view code, std::string_view new_password,
+                                      std::string_view client_address, std::optional<core::merchant_id> merchant) {
+    const auto now = clock_.now();
+    const auto window = settings_.completion_window;
+    {
+        // Count the attempt first: guessing codes costs attempts whatever the outcome.
+        auto uow = db_.begin(store::tx::write);
+        const int hits = uow->throttles().hit("complete:" + std::string(client_address), now, window);
+        uow->commit();
+        if (hits > settings_.completions_per_window)
+            return std::unexpected(core::error{core::errc::resource_exhausted, "too many attempts; retry later",
+                                               "code:guestmanagement.too_many_attempts", {},
+                                               static_cast<int>(window - now % window)});
+    }
+
+    const auto unknown = [] {
+        return core::fail(core::errc::not_found, "unknown reset code", "code:guestmanagement.invalid_reset_code");
+    };
+    const auto hash = digest(code);
+    int min_length = 8;
+    {
+        auto uow = db_.begin(store::tx::read);
+        const auto reset = uow->resets().find_by_code(hash);
+        if (!reset || (merchant && reset->merchant != *merchant)) return unknown();
+        if (reset->used_at)
+            return core::fail(core::errc::failed_precondition, "this reset code was already used",
+                              "code:guestmanagement.reset_code_used");
+        if (reset->voided_at || reset->expires_at <= now)
+            return core::fail(core::errc::failed_precondition, "this reset code has expired",
+                              "code:guestmanagement.reset_code_expired");
+        if (const auto m = uow->merchants().find(reset->merchant)) min_length = m->password_min_length;
+    }
+    if (auto ok = check_password_policy(new_password, min_length); !ok) {
+        ok.error().detail = "code:guestmanagement.password_policy";
+        return ok;
+    }
+    const std::string phc = hasher_.hash(new_password);
+
+    // Spend the code, set the password, revoke every session and queue the notice, all at once.
+    auto uow = db_.begin(store::tx::write);
+    const auto reset = uow->resets().find_by_code(hash);
+    if (!reset) return unknown();
+    if (!uow->resets().mark_used(reset->id, now))
+        return core::fail(core::errc::failed_precondition, "this reset code was already used",
+                          "code:guestmanagement.reset_code_used");
+    const auto account = uow->accounts().find(reset->merchant, reset->account);
+    const auto m = uow->merchants().find(reset->merchant);
+    if (!account || !m) return unknown();
+    uow->accounts().set_password(account->id, phc, now);
+    uow->sessions().revoke_all(account->id, now);
+    uow->resets().void_all(account->id, now);
+    if (const auto guest = uow->guests().find(reset->merchant, account->guest); guest && guest->fields.email) {
+        const mail_context ctx{.merchant_name = m->name,
+                               .sender = sender_for(*m, settings_.default_sender),
+                               .recipient = *guest->fields.email,
+                               .firstname = guest->fields.firstname.value_or(""),
+                               .language = guest->fields.language.value_or("en")};
+        auto message = compose("password_changed", ctx, now,
+                               uow->merchants().find_template(m->id, "password_changed", ctx.language));
+        message.merchant = m->id;
+        uow->outbox().enqueue(message);
+    }
+    uow->commit();
+    if (mail_queued_) mail_queued_();
+    return {};
+}
+
+code_state recovery::inspect(std::string_view code) {
+    auto uow = db_.begin(store::tx::read);
+    const auto reset = uow->resets().find_by_code(digest(code));
+    if (!reset) return {};
+    code_state s;
+    if (const auto m = uow->merchants().find(reset->merchant)) {
+        s.merchant_name = m->name;
+        s.password_min_length = m->password_min_length;
+    }
+    if (reset->used_at)
+        s.state = code_state::kind::used;
+    else if (reset->voided_at || reset->expires_at <= clock_.now())
+        s.state = code_state::kind::expired;
+    else
+        s.state = code_state::kind::valid;
+    return s;
+}
+
+}  // namespace guestd::domain

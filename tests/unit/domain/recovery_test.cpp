@@ -1,0 +1,222 @@
+#include "domain/recovery.hpp"
+
+#include "domain/accounts.hpp"
+#include "domain/credentials.hpp"
+#include "domain/profile_fields.hpp"
+#include "unit/domain/fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+
+namespace guestd::domain {
+namespace {
+
+constexpr const char* pw = "correct horse battery staple";
+constexpr const char* new_pw = "a brand new passphrase";
+using kind = reset_answer::kind;
+
+/// Undoes quoted-printable: soft breaks and =XX escapes.
+std::string decode_qp(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '=' && i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') {
+            i += 2;
+        } else if (s[i] == '=' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+                   std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+class Recovery : public testing::domain_fixture {
+protected:
+    void SetUp() override {
+        domain_fixture::SetUp();
+        push_booking("B1", "jane@example.com");
+        ASSERT_TRUE(services_->accounts().set_password(merchant_, "jane@example.com", pw));
+        services_->recovery().configure({.public_url = "https://guests.example"});
+    }
+
+    domain::recovery& recovery() { return services_->recovery(); }
+
+    reset_request by_email(std::string email, bool b2b = false) {
+        return {.merchant = merchant_, .identifiers = {{identifier_kind::email, email}},
+                .verification = {{"email", email}}, .b2b = b2b, .client_address = "192.0.2.1"};
+    }
+
+    std::vector<store::outbox_message> outbox() {
+        auto uow = db_->begin(store::tx::read);
+        return uow->outbox().list(std::nullopt, 100);
+    }
+
+    /// The code in the newest email's link.
+    std::string last_code() {
+        const auto body = decode_qp(outbox().front().content);
+        const auto at = body.find("reset-password?code=");
+        EXPECT_NE(at, std::string::npos);
+        const auto start = at + std::string_view("reset-password?code=").size();
+        return body.substr(start, body.find_first_of("\r\n\"", start) - start);
+    }
+
+    core::errc complete_code(const std::string& code, const std::string& password = new_pw) {
+        auto r = recovery().complete(code, password, "192.0.2.1");
+        return r ? core::errc{} : r.error().code;
+    }
+};
+
+TEST_F(Recovery, AResetEmailCarriesAWorkingSingleUseLink) {
+    const auto answer = recovery().request(by_email("JANE@example.com"));
+    EXPECT_EQ(answer.result, kind::success);
+    ASSERT_EQ(outbox().size(), 1u);
+    EXPECT_EQ(outbox().front().recipient, "jane@example.com");
+    EXPECT_NE(decode_qp(outbox().front().content).find("https://guests.example/reset-password?code="), std::string::npos);
+
+    const auto code = last_code();
+    EXPECT_EQ(code.size(), 43u);  // 256 random bits
+    EXPECT_EQ(recovery().inspect(code).state, code_state::kind::valid);
+    EXPECT_EQ(complete_code(code), core::errc{});
+    EXPECT_EQ(recovery().inspect(code).state, code_state::kind::used);
+    EXPECT_EQ(complete_code(code), core::errc::failed_precondition);
+    EXPECT_TRUE(services_->accounts().login(caller_, "jane@example.com", new_pw));
+    EXPECT_FALSE(services_->accounts().login(caller_, "jane@example.com", pw));
+}
+
+TEST_F(Recovery, CompletingRevokesSessionsAndQueuesANotice) {
+    const auto token = services_->accounts().login(caller_, "jane@example.com", pw).value();
+    recovery().request(by_email("jane@example.com"));
+    ASSERT_EQ(complete_code(last_code()), core::errc{});
+    EXPECT_FALSE(services_->credentials().authenticate_guest_token(token, caller_));
+    const auto mail = outbox();
+    ASSERT_EQ(mail.size(), 2u);
+    EXPECT_NE(mail.front().subject.find("password was changed"), std::string::npos);
+    EXPECT_EQ(decode_qp(mail.front().content).find("code="), std::string::npos);
+}
+
+TEST_F(Recovery, CodesExpire) {
+    recovery().request(by_email("jane@example.com"));
+    const auto code = last_code();
+    clock_.advance(600);
+    EXPECT_EQ(recovery().inspect(code).state, code_state::kind::expired);
+    auto r = recovery().complete(code, new_pw, "192.0.2.1");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().detail, "code:guestmanagement.reset_code_expired");
+}
+
+TEST_F(Recovery, ANewerRequestVoidsTheOlderCode) {
+    recovery().request(by_email("jane@example.com"));
+    const auto first = last_code();
+    recovery().request(by_email("jane@example.com"));
+    const auto second = last_code();
+    EXPECT_EQ(recovery().inspect(first).state, code_state::kind::expired);
+    EXPECT_EQ(complete_code(second), core::errc{});
+}
+
+TEST_F(Recovery, AtMostThreeEmailsAnHourThenB2bIsToldAndAnonymousIsNot) {
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(recovery().request(by_email("jane@example.com")).result, kind::success);
+    EXPECT_EQ(recovery().request(by_email("jane@example.com")).result, kind::success);
+    const auto b2b = recovery().request(by_email("jane@example.com", true));
+    EXPECT_EQ(b2b.result, kind::failure);
+    EXPECT_EQ(b2b.error_code, "guestmanagement.rate_limited");
+    EXPECT_EQ(outbox().size(), 3u);
+    clock_.advance(3601);
+    EXPECT_EQ(recovery().request(by_email("jane@example.com", true)).result, kind::success);
+    EXPECT_EQ(outbox().size(), 4u);
+}
+
+TEST_F(Recovery, AnonymousAnswersDoNotTellWhetherTheAccountExists) {
+    const auto known = recovery().request(by_email("jane@example.com"));
+    const auto unknown = recovery().request(by_email("nobody@example.com"));
+    EXPECT_EQ(known.result, unknown.result);
+    EXPECT_EQ(unknown.email, "nobody@example.com");
+
+    const auto b2b = recovery().request(by_email("nobody@example.com", true));
+    EXPECT_EQ(b2b.error_code, "guestmanagement.user_not_found");
+}
+
+TEST_F(Recovery, ExactlyOneIdentifier) {
+    auto none = by_email("jane@example.com");
+    none.identifiers.clear();
+    EXPECT_EQ(recovery().request(none).error_code, "guestmanagement.invalid_identifier");
+    auto two = by_email("jane@example.com");
+    two.identifiers.emplace_back(identifier_kind::username, "jane@example.com");
+    EXPECT_EQ(recovery().request(two).error_code, "guestmanagement.invalid_identifier");
+}
+
+TEST_F(Recovery, IdentifiesByUsernameAccountIdAndCardNumber) {
+    const auto account = *services_->accounts().show(merchant_, "jane@example.com").value().account;
+    std::string spaced = account.printed_card_number;
+    spaced.insert(4, " ");
+    for (auto id : {std::pair{identifier_kind::username, std::string("JANE@EXAMPLE.COM")},
+                    std::pair{identifier_kind::account_id, std::to_string(account.id.value)},
+                    std::pair{identifier_kind::printed_card_number, spaced}}) {
+        reset_request r{.merchant = merchant_, .identifiers = {id}, .b2b = true, .client_address = "192.0.2.1"};
+        const auto answer = recovery().request(r);
+        EXPECT_EQ(answer.result, kind::success) << answer.error_code;
+        EXPECT_EQ(answer.email, "jane@example.com");
+        clock_.advance(3601);  // stay under the hourly cap
+    }
+}
+
+TEST_F(Recovery, MoreInfoIsAskedOfKnownAndUnknownAlikeThenVerified) {
+    ASSERT_TRUE(services_->credentials().update_settings(merchant_, {.reset_verification_fields =
+                                                                         std::vector<std::string>{"lastName"}}));
+    const auto known = recovery().request(by_email("jane@example.com"));
+    const auto unknown = recovery().request(by_email("nobody@example.com"));
+    EXPECT_EQ(known.result, kind::more_info);
+    EXPECT_EQ(unknown.result, kind::more_info);
+    EXPECT_EQ(known.fields, std::vector<std::string>{"lastName"});
+
+    const auto g = services_->accounts().show(merchant_, "jane@example.com").value().guest;
+    ASSERT_TRUE(services_->accounts().update_profile(merchant_, g.id, {{find_profile_field("lastname"), "Doe"}},
+                                                     std::nullopt));
+    auto wrong = by_email("jane@example.com", true);
+    wrong.verification["lastName"] = "Smith";
+    EXPECT_EQ(recovery().request(wrong).error_code, "guestmanagement.verification_failed");
+    auto right = by_email("jane@example.com", true);
+    right.verification["lastName"] = "  doe ";
+    EXPECT_EQ(recovery().request(right).result, kind::success);
+}
+
+TEST_F(Recovery, TheCallersCodeAndTheLinkTemplateShapeTheLink) {
+    ASSERT_TRUE(services_->credentials().update_settings(
+        merchant_, {.reset_link_template = std::string("https://hotel.example/reset?resetCode={code}")}));
+    auto r = by_email("jane@example.com");
+    r.caller_code = "CALLER-CODE-123";
+    EXPECT_EQ(recovery().request(r).result, kind::success);
+    EXPECT_NE(decode_qp(outbox().front().content).find("https://hotel.example/reset?resetCode=CALLER-CODE-123"),
+              std::string::npos);
+    EXPECT_EQ(complete_code("CALLER-CODE-123"), core::errc{});
+}
+
+TEST_F(Recovery, CompletionAppliesThePolicyAndKeepsTheCode) {
+    recovery().request(by_email("jane@example.com"));
+    const auto code = last_code();
+    auto weak = recovery().complete(code, "password", "192.0.2.1");
+    ASSERT_FALSE(weak);
+    EXPECT_EQ(weak.error().code, core::errc::invalid_argument);
+    EXPECT_EQ(recovery().inspect(code).state, code_state::kind::valid);
+}
+
+TEST_F(Recovery, CompletionAttemptsAreLimitedPerAddress) {
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(complete_code("guess-" + std::to_string(i)), core::errc::not_found);
+    EXPECT_EQ(complete_code("guess-11"), core::errc::resource_exhausted);
+    auto elsewhere = recovery().complete("guess-12", new_pw, "192.0.2.99");
+    ASSERT_FALSE(elsewhere);
+    EXPECT_EQ(elsewhere.error().code, core::errc::not_found);
+}
+
+TEST_F(Recovery, FrenchGuestsGetFrenchEmails) {
+    const auto g = services_->accounts().show(merchant_, "jane@example.com").value().guest;
+    ASSERT_TRUE(services_->accounts().update_profile(merchant_, g.id, {{find_profile_field("language"), "fr"}},
+                                                     std::nullopt));
+    recovery().request(by_email("jane@example.com"));
+    EXPECT_NE(outbox().front().subject.find("Réinitialisez"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace guestd::domain
