@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_database.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 #include <thread>
 
@@ -76,7 +77,12 @@ int serve(const core::serve_config& given, std::ostream& out) {
     core::log(core::log_level::info, "listening",
               {{"address", server.local_endpoint()}, {"db", config.db}, {"threads", config.threads},
                {"hash_threads", config.hash_threads}, {"mail", transport->describe()}});
-    if (config.demo) print_demo(*sys->services, url, out);
+    if (config.demo) {
+        const std::string mail_location = config.smtp_url.empty()
+                                              ? std::filesystem::absolute(config.mail_spool).string() + "/<id>.eml"
+                                              : "the mailbox of john.doe@example.com on " + transport->describe();
+        print_demo(*sys->services, url, mail_location, out);
+    }
 
     server.run();
     mailer.stop();

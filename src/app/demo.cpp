@@ -21,7 +21,8 @@ std::string demo_hotel_token(domain::credentials& creds) {
 
 }  // namespace
 
-void print_demo(domain::services& services, const std::string& base_url, std::ostream& out) {
+void print_demo(domain::services& services, const std::string& base_url, const std::string& mail_location,
+                std::ostream& out) {
     auto& creds = services.credentials();
     const std::string hotel_token = demo_hotel_token(creds);
     auto partner = creds.add_partner("Demo partner", {demo_merchant}, true);
@@ -57,6 +58,11 @@ TOKEN=$(curl -s -H "$AUTH" -H 'Content-Type: application/json' "$BASE/api/xp-gue
 curl -s -H "$AUTH" -H "x-guest-token: $TOKEN" "$BASE/api/xp-guest-account/guest-informations"; echo
 curl -s -X PUT -H "$AUTH" -H "x-guest-token: $TOKEN" -H 'Content-Type: application/json' "$BASE/api/xp-guest-account/guest-informations" -d '{"mobile": "+33601020304", "city": "Lyon"}'; echo
 curl -s -H "$AUTH" -H "x-guest-token: $TOKEN" "$BASE/api/xp-guest-account/guest-reservations"; echo
+
+# 6. John forgot his password: a partner asks for a reset (Paytronix dialect, HTTP Basic)
+curl -s -u ')demo" << partner->client_id << ':' << partner->client_secret << R"demo(' -H 'Content-Type: application/json' "$BASE/rest/25.33/guestmanagement/generateAndSendGuestResetPasswordCode.json" -d '{"authentication": "anonymous", "merchantId": 1234, "email": "john.doe@example.com"}'; echo
+
+# The email is in )demo" << mail_location << R"demo( : open its link in a browser to choose a new password.
 )demo" << std::endl;
 }
 
