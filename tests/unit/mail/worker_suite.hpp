@@ -32,9 +32,12 @@ protected:
     /// The database under test; the parameter's by default.
     virtual std::unique_ptr<store::database> open_database() { return GetParam().open(dir_, clock_); }
 
-    /// Queues a message to recipient, created `age` seconds ago and due in `due_in` seconds; returns its id.
-    std::int64_t enqueue(const std::string& recipient, store::unix_seconds age = 0, store::unix_seconds due_in = 0);
+    /// Queues a message to recipient, created now and due in `due_in` seconds; returns its id.
+    std::int64_t enqueue(const std::string& recipient, store::unix_seconds due_in = 0);
     store::outbox_message find(std::int64_t id);
+    /// Queues messages, runs one worker on db_ and one on other at once, and expects each message delivered
+    /// exactly once: only the claim's lease keeps the two apart.
+    void expect_two_workers_deliver_each_once(store::database& other);
 
     std::filesystem::path dir_;
     core::manual_clock clock_;
