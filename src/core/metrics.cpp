@@ -50,6 +50,9 @@ constexpr std::array k_help{
     help_entry{"guestd_hash_queue_depth", "Password-hashing jobs waiting for a hashing thread."},
     help_entry{"guestd_worker_queue_depth", "Request handlers waiting for a worker thread."},
     help_entry{"guestd_shed_total", "Requests answered 503 at once because a pool queue was full."},
+    help_entry{"guestd_outbox_backlog", "Emails waiting in the outbox for delivery."},
+    help_entry{"guestd_mail_sent_total", "Emails the delivery worker handed over successfully."},
+    help_entry{"guestd_mail_delivery_failures_total", "Failed delivery attempts (retried or dead)."},
 };
 
 std::string_view help_for(std::string_view name, std::string_view fallback) {
