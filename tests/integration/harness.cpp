@@ -59,12 +59,8 @@ int kill_and_reap(pid_t pid) {
     return exit_code_of(status);
 }
 
-/// Spawns guestd with args; stdin is /dev/null, stdout and stderr are the given open descriptors.
-pid_t spawn_guestd(const std::vector<std::string>& args, int out_fd, int err_fd) {
-    const std::string binary = guestd_binary();
-    if (binary.empty()) {
-        throw std::runtime_error("no guestd binary: build the guestd target or set GUESTD_BINARY");
-    }
+/// Spawns program with args; stdin is /dev/null, stdout and stderr are the given open descriptors.
+pid_t spawn_program(const std::string& binary, const std::vector<std::string>& args, int out_fd, int err_fd) {
     std::vector<std::string> storage;
     storage.reserve(args.size() + 1);
     storage.push_back(binary);
@@ -85,6 +81,27 @@ pid_t spawn_guestd(const std::vector<std::string>& args, int out_fd, int err_fd)
         throw std::runtime_error("cannot start " + binary + ": " + std::strerror(rc));
     }
     return pid;
+}
+
+/// Spawns guestd with args; stdin is /dev/null, stdout and stderr are the given open descriptors.
+pid_t spawn_guestd(const std::vector<std::string>& args, int out_fd, int err_fd) {
+    const std::string binary = guestd_binary();
+    if (binary.empty()) {
+        throw std::runtime_error("no guestd binary: build the guestd target or set GUESTD_BINARY");
+    }
+    return spawn_program(binary, args, out_fd, err_fd);
+}
+
+/// Opens `<log_stem>.stdout` and `<log_stem>.stderr` for a child's output; throws when either cannot be made.
+std::pair<int, int> open_log_files(const std::filesystem::path& out_path, const std::filesystem::path& err_path) {
+    const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out_fd < 0 || err_fd < 0) {
+        if (out_fd >= 0) ::close(out_fd);
+        if (err_fd >= 0) ::close(err_fd);
+        throw std::runtime_error("cannot create log files " + out_path.string());
+    }
+    return {out_fd, err_fd};
 }
 
 /// Reads everything from fd, from its start.
@@ -199,6 +216,10 @@ run_result run_guestd(const std::vector<std::string>& args, std::chrono::millise
 
 server_process::server_process(const std::filesystem::path& db, const std::filesystem::path& log_stem,
                                std::chrono::milliseconds timeout)
+    : server_process(db, log_stem, {}, timeout) {}
+
+server_process::server_process(const std::filesystem::path& db, const std::filesystem::path& log_stem,
+                               const std::vector<std::string>& extra_args, std::chrono::milliseconds timeout)
     : out_path_(log_stem.string() + ".stdout"), err_path_(log_stem.string() + ".stderr") {
     const int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     const int err_fd = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -208,7 +229,9 @@ server_process::server_process(const std::filesystem::path& db, const std::files
         throw std::runtime_error("cannot create server log files next to " + log_stem.string());
     }
     try {
-        pid_ = spawn_guestd({"serve", "--db", db.string(), "--listen", "127.0.0.1:0"}, out_fd, err_fd);
+        std::vector<std::string> args{"serve", "--db", db.string(), "--listen", "127.0.0.1:0"};
+        args.insert(args.end(), extra_args.begin(), extra_args.end());
+        pid_ = spawn_guestd(args, out_fd, err_fd);
     } catch (...) {
         ::close(out_fd);
         ::close(err_fd);
@@ -264,6 +287,62 @@ int server_process::stop(int sig, std::chrono::milliseconds timeout) {
 std::string server_process::stderr_text() const { return read_file(err_path_); }
 
 std::string server_process::stdout_text() const { return read_file(out_path_); }
+
+background_process::background_process(const std::string& program, const std::vector<std::string>& args,
+                                       const std::filesystem::path& log_stem)
+    : out_path_(log_stem.string() + ".stdout"), err_path_(log_stem.string() + ".stderr") {
+    const auto [out_fd, err_fd] = open_log_files(out_path_, err_path_);
+    try {
+        pid_ = spawn_program(program, args, out_fd, err_fd);
+    } catch (...) {
+        ::close(out_fd);
+        ::close(err_fd);
+        throw;
+    }
+    ::close(out_fd);
+    ::close(err_fd);
+}
+
+background_process::~background_process() {
+    if (pid_ > 0) kill_and_reap(pid_);
+}
+
+std::optional<std::string> background_process::wait_for_line(std::string_view prefix,
+                                                              std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        // Look at every complete line written so far.
+        std::istringstream lines(stdout_text());
+        for (std::string line; std::getline(lines, line);) {
+            if (lines.eof()) break;  // not yet terminated: it may still grow
+            if (line.starts_with(prefix)) return line.substr(prefix.size());
+        }
+        if (pid_ <= 0) return std::nullopt;
+        if (auto code = wait_for_exit(pid_, 0ms)) {
+            pid_ = -1;
+            exit_code_ = *code;
+            return std::nullopt;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+int background_process::stop(int sig, std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) return exit_code_;
+    ::kill(pid_, sig);
+    if (auto code = wait_for_exit(pid_, timeout)) {
+        exit_code_ = *code;
+    } else {
+        exit_code_ = kill_and_reap(pid_);
+    }
+    pid_ = -1;
+    return exit_code_;
+}
+
+std::string background_process::stdout_text() const { return read_file(out_path_); }
+
+std::string background_process::stderr_text() const { return read_file(err_path_); }
 
 std::optional<std::string> http_response::header(std::string_view name) const {
     for (const auto& [n, v] : headers) {

@@ -56,6 +56,10 @@ public:
     /// and waits at most timeout for the listening line; throws std::runtime_error (with its stderr) on failure.
     server_process(const std::filesystem::path& db, const std::filesystem::path& log_stem,
                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    /// The same, with extra_args appended to the command line (e.g. {"--smtp", "smtp://127.0.0.1:2525"}).
+    server_process(const std::filesystem::path& db, const std::filesystem::path& log_stem,
+                   const std::vector<std::string>& extra_args,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
     /// Kills the process (SIGKILL) if it is still running.
     ~server_process();
     server_process(const server_process&) = delete;
@@ -83,6 +87,39 @@ private:
     std::filesystem::path out_path_;
     std::filesystem::path err_path_;
     std::string base_url_;
+};
+
+/// Any other program run in the background (e.g. a mail server the suites talk to); stdin is /dev/null, stdout
+/// and stderr go to `<log_stem>.stdout` and `<log_stem>.stderr`.
+class background_process {
+public:
+    /// Starts program (an absolute path) with args; throws std::runtime_error when it cannot start.
+    background_process(const std::string& program, const std::vector<std::string>& args,
+                       const std::filesystem::path& log_stem);
+    /// Kills the process (SIGKILL) if it is still running.
+    ~background_process();
+    background_process(const background_process&) = delete;
+    background_process& operator=(const background_process&) = delete;
+
+    /// Waits at most timeout for a stdout line starting with prefix and returns the rest of that line; nothing
+    /// when the process exits first or the time runs out.
+    std::optional<std::string> wait_for_line(std::string_view prefix, std::chrono::milliseconds timeout);
+
+    /// Sends sig, waits at most timeout for the exit (then SIGKILL) and returns the exit code (128 + signal when
+    /// a signal ended it); returns the recorded code when the process already stopped.
+    int stop(int sig = SIGTERM, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    /// Whether the process has not been reaped yet.
+    bool running() const { return pid_ > 0; }
+
+    std::string stdout_text() const;
+    std::string stderr_text() const;
+
+private:
+    pid_t pid_ = -1;
+    int exit_code_ = -1;
+    std::filesystem::path out_path_;
+    std::filesystem::path err_path_;
 };
 
 /// Header name/value pairs, in order.
