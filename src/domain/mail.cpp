@@ -95,6 +95,27 @@ std::string fill(std::string text, const mail_context& ctx, bool french, bool es
     return text;
 }
 
+/// True when text may travel as 7bit: ASCII only, no bare CR, and no line over 998 bytes (RFC 5322).
+bool fits_7bit(std::string_view text) {
+    std::size_t line = 0;
+    for (unsigned char c : text) {
+        if (c >= 0x80 || c == '\r' || c == 0) return false;
+        line = c == '\n' ? 0 : line + 1;
+        if (line > 998) return false;
+    }
+    return true;
+}
+
+/// LF line ends as CRLF.
+std::string crlf_lines(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '\n') out += '\r';
+        out += c;
+    }
+    return out;
+}
+
 const char* const html_frame_open =
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head>"
     "<body style=\"font-family: sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 36em;\">";
@@ -204,8 +225,15 @@ store::outbox_message compose(std::string_view kind, const mail_context& ctx, co
                                      std::pair<const char*, const std::string&>{"text/html", html}}) {
         c += "--" + boundary + "\r\n";
         c += std::string("Content-Type: ") + type + "; charset=utf-8\r\n";
-        c += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
-        c += quoted_printable(body) + "\r\n";
+        // Plain ASCII with short lines travels as is (7bit), so the link reads and copies straight out of a
+        // spooled .eml; anything else is quoted-printable.
+        if (fits_7bit(body)) {
+            c += "Content-Transfer-Encoding: 7bit\r\n\r\n";
+            c += crlf_lines(body) + "\r\n";
+        } else {
+            c += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+            c += quoted_printable(body) + "\r\n";
+        }
     }
     c += "--" + boundary + "--\r\n";
     m.content = std::move(c);

@@ -255,6 +255,15 @@ core::result<void> recovery::complete(std::string_view code, std::string_view ne
     return {};
 }
 
+int recovery::throttle_lookup(std::string_view client_address) {
+    const auto now = clock_.now();
+    const auto window = settings_.completion_window;
+    auto uow = db_.begin(store::tx::write);
+    const int hits = uow->throttles().hit("lookup:" + std::string(client_address), now, window);
+    uow->commit();
+    return hits > settings_.lookups_per_window ? static_cast<int>(window - now % window) : 0;
+}
+
 code_state recovery::inspect(std::string_view code) {
     auto uow = db_.begin(store::tx::read);
     const auto reset = uow->resets().find_by_code(digest(code));

@@ -56,6 +56,7 @@ struct recovery_settings {
     int emails_per_hour = 3;          // reset emails per account per hour
     int completions_per_window = 10;  // completion attempts per client address per window
     core::unix_seconds completion_window = 600;
+    int lookups_per_window = 60;      // code look-ups by the reset page per client address per window
 };
 
 class recovery {
@@ -76,6 +77,10 @@ public:
 
     /// What the page should show for a code, without spending it.
     code_state inspect(std::string_view code);
+
+    /// Counts one look-up of a code from client_address; the seconds to wait when the address has looked up
+    /// too many lately (caller-chosen codes can be short, so probing them must be bounded), else 0.
+    int throttle_lookup(std::string_view client_address);
 
     /// Replaces the settings (the app learns the public URL only once the server is bound). Call before serving.
     void configure(recovery_settings settings) { settings_ = std::move(settings); }

@@ -96,13 +96,21 @@ function decodeQuotedPrintable(text) {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** Every part's body, decoded as its Content-Transfer-Encoding says (7bit parts are taken as they are). */
+function partBodies(message) {
+  const parts = [...message.matchAll(/Content-Transfer-Encoding: (\S+)\r\n\r\n([\s\S]*?)\r\n--/g)];
+  assert.ok(parts.length > 0, `no MIME parts in the email:\n${message}`);
+  return parts.map(([, encoding, body]) => (encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : body))
+    .join('\n');
+}
+
 /** Waits for the first .eml in the spool and returns the reset link it holds. */
 async function resetLinkFromSpool(spool) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const names = (await fs.readdir(spool).catch(() => [])).filter((n) => n.endsWith('.eml'));
     if (names.length > 0) {
-      const message = decodeQuotedPrintable(await fs.readFile(path.join(spool, names[0]), 'utf8'));
+      const message = partBodies(await fs.readFile(path.join(spool, names[0]), 'utf8'));
       const match = /http:\/\/127\.0\.0\.1:\d+\/reset-password\?code=[^\s"<>&]+/.exec(message);
       assert.ok(match, `no reset link in the email:\n${message}`);
       return match[0];

@@ -91,7 +91,9 @@ core::result<response> reset_page(const call& c) {
         const auto code = c.req.query("code");
         if (!code || code->empty()) return outcome_page(200, outcome::unknown);
 
-        // Show the form only for a code that can still be used
+        // Bound how fast one address may probe codes, then show the form only for a code that can still be used
+        if (const int wait = c.services.recovery().throttle_lookup(c.req.client_address); wait > 0)
+            return outcome_page(429, outcome::too_many_attempts, {}, wait);
         const domain::code_state state = c.services.recovery().inspect(*code);
         if (state.state != code_kind::valid) return state_page(state);
         return form_page(200, *code, state);
@@ -115,6 +117,8 @@ core::result<response> reset_submit(const call& c) {
 
         // Learn the merchant and its policy, to render whatever comes next
         auto& recovery = c.services.recovery();
+        if (const int wait = recovery.throttle_lookup(c.req.client_address); wait > 0)
+            return outcome_page(429, outcome::too_many_attempts, {}, wait);
         const domain::code_state state = recovery.inspect(code);
 
         // Passwords that differ change nothing: the form again, or the code's outcome when it cannot be used
