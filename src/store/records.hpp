@@ -28,6 +28,7 @@ struct merchant {
     std::string reset_link_template;  // "https://hotel.example/reset?resetCode={code}"; "" = guestd's own page
     int reset_code_ttl = 600;         // seconds a reset code lives, 60 to 86400
     std::string mail_from;            // the From of the merchant's emails; "" = the server's default sender
+    int audit_retention_days = 365;   // audit events older than this are purged (0 = keep forever)
 };
 
 /// A merchant's own wording of one email in one language, replacing guestd's built-in text. Placeholders:
@@ -51,6 +52,34 @@ struct reset {
     unix_seconds expires_at = 0;
     std::optional<unix_seconds> used_at;
     std::optional<unix_seconds> voided_at;  // a newer request for the same account voided it
+};
+
+/// A security-relevant action, append only. Never holds a secret; after an erasure it still names the guest
+/// only by id (the person's data is gone).
+struct audit_event {
+    std::int64_t id = 0;
+    core::merchant_id merchant{0};     // 0 for server-wide actions (a partner created for several merchants)
+    unix_seconds at = 0;
+    std::string kind;                  // "login", "account.locked", "password.set", "reset.requested", ...
+    std::string outcome;               // "ok", "failed", "refused"
+    std::optional<core::partner_id> partner;
+    std::optional<core::guest_id> guest;
+    std::string client_address;        // "" for the CLI
+    std::string request_id;            // "" for the CLI
+    std::string detail;                // a JSON object with no secret, e.g. {"reason":"wrong password"}
+};
+
+/// A consent given or withdrawn, append only: loyalty enrolment through update-password, email-list joins and
+/// leaves.
+struct consent_event {
+    std::int64_t id = 0;
+    core::merchant_id merchant{0};
+    core::guest_id guest{0};
+    unix_seconds at = 0;
+    std::string kind;                  // "loyalty.granted", "email_list.joined", "email_list.left"
+    std::optional<core::partner_id> partner;
+    std::string source_address;        // the partner's client address; "" for imports
+    std::string detail;                // the list's name for email lists
 };
 
 /// An email waiting for delivery (or delivered, or given up on). `content` is the whole RFC 5322 message.
@@ -79,6 +108,9 @@ struct partner {
     bool disabled = false;
     std::vector<core::merchant_id> merchants;  // granted merchants, ascending
     unix_seconds created_at = 0;
+    // After a rotation the previous client secret keeps working until previous_valid_until (the overlap).
+    secret_hash previous_client_secret_hash;
+    unix_seconds previous_valid_until = 0;
 };
 
 /// Name/value pair, as custom_fields appear on the wire.

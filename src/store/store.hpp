@@ -22,10 +22,14 @@ public:
     /// Adds a merchant with the hash of its hotel token; already_exists when the id is taken.
     virtual core::result<void> insert(const merchant& m, const secret_hash& hotel_token_hash) = 0;
     virtual std::optional<merchant> find(core::merchant_id id) = 0;
+    /// The merchant whose current hotel token has this digest, or whose previous one has it and is still in its
+    /// rotation overlap (previous_valid_until after the store clock's now).
     virtual std::optional<merchant> find_by_hotel_token(const secret_hash& hotel_token_hash) = 0;
     virtual std::vector<merchant> list() = 0;
-    /// Replaces the merchant's hotel token digest; false when the merchant does not exist.
-    virtual bool set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash) = 0;
+    /// Replaces the merchant's hotel token digest; the old one keeps working until old_valid_until (0: stops at
+    /// once). false when the merchant does not exist.
+    virtual bool set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash,
+                                 unix_seconds old_valid_until = 0) = 0;
     /// Writes m's settings (password_min_length, reset_*, mail_from); false when the merchant does not exist.
     virtual bool update_settings(const merchant& m) = 0;
     /// Inserts or replaces the merchant's template for (kind, language).
@@ -43,8 +47,16 @@ public:
     /// Adds a partner and its merchant grants; returns the new id. The merchants must exist.
     virtual core::partner_id insert(const partner& p, const secret_hash& partner_token_hash) = 0;
     virtual std::optional<partner> find(core::partner_id id) = 0;
+    /// The partner whose current token has this digest, or whose previous one has it within its overlap.
     virtual std::optional<partner> find_by_token(const secret_hash& partner_token_hash) = 0;
+    /// With previous_client_secret_hash / previous_valid_until filled for the caller to check.
     virtual std::optional<partner> find_by_client_id(std::string_view client_id) = 0;
+    /// New token and client secret digests; the old ones keep working until old_valid_until. false when unknown.
+    virtual bool rotate(core::partner_id id, const secret_hash& token_hash, const secret_hash& client_secret_hash,
+                        unix_seconds old_valid_until) = 0;
+    /// Disables (or re-enables) the partner; every lookup still returns it, with disabled set. false when unknown.
+    virtual bool set_disabled(core::partner_id id, bool disabled) = 0;
+    virtual std::vector<partner> list() = 0;
 };
 
 class guest_store {
@@ -65,6 +77,10 @@ public:
     virtual void set_reference(core::merchant_id m, std::string_view reference, core::guest_id g) = 0;
     /// True when the guest has a non-cancelled reservation or an email-list membership.
     virtual bool qualifies(core::merchant_id m, core::guest_id g) = 0;
+    /// Deletes the guest and everything that is theirs: references, custom fields, account, sessions, resets,
+    /// reservations (and their custom fields), list memberships, consent events. Audit events stay (they name
+    /// the guest only by id). false when unknown.
+    virtual bool erase(core::merchant_id m, core::guest_id g) = 0;
 };
 
 class account_store {
@@ -96,6 +112,8 @@ public:
     virtual std::optional<session> find(const secret_hash& token_hash) = 0;
     /// Revokes every live session of the account; returns how many.
     virtual int revoke_all(core::account_id account, unix_seconds now) = 0;
+    /// Every session of the account, newest first (the digest is there; callers must not show it).
+    virtual std::vector<session> list_for_account(core::account_id account) = 0;
 };
 
 class reservation_store {
@@ -108,6 +126,8 @@ public:
     virtual std::vector<reservation> list_active(core::merchant_id m, core::guest_id g) = 0;
     /// All reservations of the guest, cancelled ones included.
     virtual int count(core::merchant_id m, core::guest_id g) = 0;
+    /// All reservations of the guest, cancelled ones included, newest arrival first.
+    virtual std::vector<reservation> list_all(core::merchant_id m, core::guest_id g) = 0;
 };
 
 class email_list_store {
@@ -134,6 +154,8 @@ public:
     virtual int void_all(core::account_id account, unix_seconds now) = 0;
     /// How many resets were created for the account at or after `since` (the hourly email cap).
     virtual int count_since(core::account_id account, unix_seconds since) = 0;
+    /// Every reset of the account, newest first.
+    virtual std::vector<reset> list_for_account(core::account_id account) = 0;
 };
 
 /// Fixed-window counters shared by every node: rate limits keyed by what they limit ("complete:<address>").
@@ -167,6 +189,30 @@ public:
     virtual bool retry(std::int64_t id, unix_seconds now) = 0;
     /// Pending messages.
     virtual int backlog() = 0;
+    /// Deletes every message of the merchant to that recipient (case-insensitive), whatever its status; returns
+    /// how many (an erasure leaves no copy of the person's email behind).
+    virtual int erase_recipient(core::merchant_id m, std::string_view recipient) = 0;
+};
+
+class audit_store {
+public:
+    virtual ~audit_store() = default;
+    /// Appends e (id assigned; at as given).
+    virtual void append(const audit_event& e) = 0;
+    /// Events of the merchant, oldest first, filtered by guest, time (at >= since) and kind when given.
+    virtual std::vector<audit_event> list(core::merchant_id m, std::optional<core::guest_id> g,
+                                          std::optional<unix_seconds> since, std::optional<std::string_view> kind,
+                                          int limit) = 0;
+    /// Deletes the merchant's events older than before; returns how many (retention).
+    virtual int purge_before(core::merchant_id m, unix_seconds before) = 0;
+};
+
+class consent_store {
+public:
+    virtual ~consent_store() = default;
+    virtual void append(const consent_event& e) = 0;
+    /// The guest's events, oldest first.
+    virtual std::vector<consent_event> list_for_guest(core::merchant_id m, core::guest_id g) = 0;
 };
 
 /// One transaction. Destroying it without commit() rolls back.
@@ -183,6 +229,8 @@ public:
     virtual reset_store& resets() = 0;
     virtual throttle_store& throttles() = 0;
     virtual outbox_store& outbox() = 0;
+    virtual audit_store& audit() = 0;
+    virtual consent_store& consents() = 0;
     /// Makes every write durable before returning (a 2xx may follow).
     virtual void commit() = 0;
 };
@@ -197,6 +245,9 @@ public:
     virtual std::unique_ptr<unit_of_work> begin(tx mode) = 0;
     /// True when the database answers a trivial query.
     virtual bool ping() = 0;
+    /// Makes deleted rows unrecoverable from the database's files (after an erasure): SQLite overwrites freed
+    /// pages (secure_delete) and truncates the WAL after checkpointing it.
+    virtual void scrub() = 0;
 };
 
 }  // namespace guestd::store
