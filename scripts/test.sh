@@ -8,3 +8,4 @@ scripts/install-deps.sh
 cmake --preset ci
 cmake --build --preset ci
 ctest --preset ci --output-on-failure --timeout 900 -j2
+scripts/package-test.sh
