@@ -1,5 +1,5 @@
 // Runs the storage contract on the SQLite backend (a fresh file per test), plus what only SQLite has:
-// migrations, opening failures, busy timeouts and the account-number range.
+// migrations, opening failures, busy timeouts, the account-number range, and erasure down to the file bytes.
 #include "contract/store_contract.hpp"
 #include "core/error.hpp"
 #include "store/sqlite/connection.hpp"
@@ -12,8 +12,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace guestd::contract {
 
@@ -80,6 +82,21 @@ std::string what_thrown(Fn&& fn, bool* transient = nullptr) {
     return "";
 }
 
+/// "file: text" for each text found in any file of dir (the database, its -wal and -shm, whatever else is there).
+std::vector<std::string> found_in_files(const fs::path& dir, const std::vector<std::string>& texts) {
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        for (const auto& text : texts) {
+            if (bytes.find(text) != std::string::npos) {
+                found.push_back(entry.path().filename().string() + ": " + text);
+            }
+        }
+    }
+    return found;
+}
+
 class SqliteDatabase : public ::testing::Test {
 protected:
     void TearDown() override { fs::remove_all(dir_); }
@@ -113,7 +130,7 @@ TEST_F(SqliteDatabase, OpeningAgainAppliesNoMigrationTwice) {
     EXPECT_EQ(raw_count(file_, "SELECT max(applied_at) FROM schema_migrations"), 1'700'000'000);
 }
 
-TEST_F(SqliteDatabase, VersionOneDatabaseUpgradesToVersionTwoKeepingItsData) {
+TEST_F(SqliteDatabase, VersionOneDatabaseUpgradesKeepingItsData) {
     // Build a database as guestd with only V001 left it, with a merchant, a guest and an account in it.
     const auto migrations = store::sqlite::embedded_migrations();
     ASSERT_GE(migrations.size(), 2u);
@@ -134,9 +151,9 @@ TEST_F(SqliteDatabase, VersionOneDatabaseUpgradesToVersionTwoKeepingItsData) {
     )sql");
     ASSERT_EQ(raw_count(file_, "SELECT max(version) FROM schema_migrations"), 1);
 
-    // Open it with this binary: V002 is applied and everything written before is still there.
+    // Open it with this binary: the later migrations are applied and everything written before is still there.
     auto db = store::sqlite::open(options_for(file_), clock_);
-    EXPECT_EQ(raw_count(file_, "SELECT max(version) FROM schema_migrations"), 2);
+    EXPECT_EQ(raw_count(file_, "SELECT max(version) FROM schema_migrations"), migrations.back().version);
     const auto m = db->begin(store::tx::read)->merchants().find_by_hotel_token("token");
     ASSERT_TRUE(m.has_value());
     EXPECT_EQ(m->id, core::merchant_id{7});
@@ -313,6 +330,197 @@ TEST_F(SqliteDatabase, DatabaseRunsInWalModeWithForeignKeys) {
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM pragma_foreign_key_list('accounts')"), 2);
+}
+
+TEST_F(SqliteDatabase, VersionTwoDatabaseUpgradesWithTheOperationsDefaults) {
+    // Build a database as guestd with V001 and V002 left it, with a merchant, a partner and a guest in it.
+    const auto migrations = store::sqlite::embedded_migrations();
+    ASSERT_GE(migrations.size(), 3u);
+    ASSERT_EQ(store::sqlite::label(migrations[2]), "V003__operations");
+    {
+        store::sqlite::connection c(file_.string(), {});
+        store::sqlite::migrate(c, clock_, migrations.first(2));
+    }
+    raw_exec(file_, R"sql(
+        INSERT INTO merchants (id, name, hotel_token_hash, created_at) VALUES (7, 'Old Hotel', X'746f6b656e', 1);
+        INSERT INTO partners (name, token_hash, client_id, client_secret_hash, created_at)
+        VALUES ('Old Partner', X'7074', 'old-client', X'736563726574', 1);
+        INSERT INTO partner_merchants (partner_id, merchant_id) VALUES (1, 7);
+        INSERT INTO guests (id, merchant_id, email, email_norm, created_at, updated_at)
+        VALUES (70, 7, 'old@example.com', 'old@example.com', 1, 1);
+    )sql");
+
+    // Open it with this binary: a year of audit, no previous credentials, and the new stores work.
+    auto db = store::sqlite::open(options_for(file_), clock_);
+    auto u = db->begin(store::tx::write);
+    const auto m = u->merchants().find_by_hotel_token("token");
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->audit_retention_days, 365);
+    const auto p = u->partners().find_by_token("pt");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->client_secret_hash, "secret");
+    EXPECT_EQ(p->previous_client_secret_hash, "");
+    EXPECT_EQ(p->previous_valid_until, 0);
+    u->audit().append({.merchant = m->id, .at = 5, .kind = "login", .outcome = "ok", .guest = core::guest_id{70}});
+    u->consents().append({.merchant = m->id, .guest = core::guest_id{70}, .at = 5, .kind = "loyalty.granted"});
+    EXPECT_TRUE(u->partners().rotate(p->id, "pt2", "secret2", clock_.now() + 60));
+    u->commit();
+    EXPECT_EQ(db->begin(store::tx::read)->consents().list_for_guest(m->id, core::guest_id{70}).size(), 1u);
+    EXPECT_EQ(db->begin(store::tx::read)->partners().find_by_token("pt")->id, p->id);
+}
+
+TEST_F(SqliteDatabase, EveryConnectionOverwritesDeletedContent) {
+    store::sqlite::connection c(file_.string(), {});
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(c.handle(), "PRAGMA secure_delete", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+}
+
+TEST_F(SqliteDatabase, ErasedGuestLeavesNoTraceInTheDatabaseFiles) {
+    // Texts found nowhere else, in every form guestd stores them (as given, and lowercased for look-ups).
+    const std::string email = "Zephyrine.Quillfeather@Erasure.Example";
+    const std::string old_phone = "+33 6 71 94 28 53";
+    const std::vector<std::string> current = {email,          store::sqlite::ascii_lower(email), "Zephyrine",
+                                              "Quillfeather", "ZQ-BOOKING-7731",                 "ZQ-CUSTOMER-7731",
+                                              old_phone};
+    const std::string new_phone = "+33 7 55 01 86 42";
+    const core::merchant_id m{1};
+    auto db = store::sqlite::open(options_for(file_), clock_);
+    const core::unix_seconds t = clock_.now();
+
+    // A guest with a bit of everything, next to a bystander who stays.
+    core::guest_id g;
+    {
+        auto u = db->begin(store::tx::write);
+        ASSERT_TRUE(u->merchants().insert({m, "Hotel", 0, 8}, "hotel-token").has_value());
+        store::partner p;
+        p.name = "Web";
+        p.merchants = {m};
+        const auto partner = u->partners().insert(p, "partner-token");
+
+        store::guest bystander;
+        bystander.merchant = m;
+        bystander.fields.email = "bystander@example.com";
+        const auto kept = u->guests().insert(bystander);
+        ASSERT_TRUE(kept.has_value());
+
+        store::guest person;
+        person.merchant = m;
+        person.fields.firstname = "Zephyrine";
+        person.fields.lastname = "Quillfeather";
+        person.fields.email = email;
+        person.fields.phone = old_phone;
+        person.custom_fields = {{"nickname", "Zephyrine"}};
+        g = u->guests().insert(person).value();
+        u->guests().set_reference(m, "ZQ-CUSTOMER-7731", g);
+
+        store::account a;
+        a.merchant = m;
+        a.guest = g;
+        a.username = email;
+        a.printed_card_number = "6000000000007731";
+        a.password_hash = "hash";
+        const auto account = u->accounts().insert(a).value();
+        u->sessions().insert({"session-token-hash", m, partner, account, t, t + 3600, {}});
+        store::reset r;
+        r.merchant = m;
+        r.account = account;
+        r.code_hash = "reset-code-hash";
+        r.created_at = t;
+        r.expires_at = t + 600;
+        ASSERT_TRUE(u->resets().replace(r).has_value());
+
+        store::reservation booking;
+        booking.merchant = m;
+        booking.guest = g;
+        booking.reference = "ZQ-BOOKING-7731";
+        booking.status = "valid";
+        booking.arrival = "2024-06-01";
+        booking.custom_fields = {{"guest_name", "Zephyrine Quillfeather"}};
+        booking.payload = R"({"reference":"ZQ-BOOKING-7731","customer":{"firstname":"Zephyrine",)"
+                          R"("lastname":"Quillfeather","email":")" +
+                          email + R"(","phone":")" + old_phone + R"("}})";
+        u->reservations().upsert(booking);
+        u->email_lists().add(m, "newsletter", g, t);
+        u->consents().append({.merchant = m, .guest = g, .at = t, .kind = "email_list.joined", .detail = "newsletter"});
+
+        store::outbox_message mail;
+        mail.merchant = m;
+        mail.message_id = "<1@guestd.example>";
+        mail.recipient = email;
+        mail.sender = "Hotel <noreply@hotel.example>";
+        mail.subject = "Welcome Zephyrine";
+        mail.content = "To: Zephyrine Quillfeather <" + email + ">\r\n\r\nHello Zephyrine\r\n";
+        u->outbox().enqueue(mail);
+        u->audit().append({.merchant = m, .at = t, .kind = "password.set", .outcome = "ok", .guest = g});
+        u->commit();
+    }
+
+    // Checkpoint, as a busy server would, so the person is in the database file and not only in the WAL; then
+    // change the phone, leaving the old one in the file.
+    db->scrub();
+    {
+        auto u = db->begin(store::tx::write);
+        auto person = u->guests().find(m, g).value();
+        person.fields.phone = new_phone;
+        ASSERT_TRUE(u->guests().update(person).has_value());
+        u->commit();
+    }
+    auto everything = current;
+    everything.push_back(new_phone);
+    for (const auto& text : everything) {
+        EXPECT_FALSE(found_in_files(dir_, {text}).empty()) << text << " never reached the files, so proves nothing";
+    }
+
+    // Erase the person as the privacy flow does, then scrub.
+    {
+        auto u = db->begin(store::tx::write);
+        EXPECT_EQ(u->outbox().erase_recipient(m, email), 1);
+        EXPECT_TRUE(u->guests().erase(m, g));
+        u->commit();
+    }
+    db->scrub();
+
+    // Nothing of the person is left in any file, while the database is open and after it is closed.
+    EXPECT_EQ(fs::file_size(dir_ / "guestd.db-wal"), 0u);
+    EXPECT_THAT(found_in_files(dir_, everything), ::testing::IsEmpty());
+    db.reset();
+    EXPECT_THAT(found_in_files(dir_, everything), ::testing::IsEmpty());
+
+    // What was not the person's is still there.
+    db = store::sqlite::open(options_for(file_), clock_);
+    auto u = db->begin(store::tx::read);
+    EXPECT_TRUE(u->guests().find_by_email(m, "bystander@example.com").has_value());
+    EXPECT_EQ(u->audit().list(m, g, std::nullopt, std::nullopt, 10).size(), 1u);
+    EXPECT_TRUE(u->partners().find_by_token("partner-token").has_value());
+}
+
+TEST_F(SqliteDatabase, ScrubBlockedByAReaderPastTheBusyTimeoutGivesATransientError) {
+    auto opts = options_for(file_);
+    opts.busy_timeout_ms = 50;
+    auto db = store::sqlite::open(opts, clock_);
+    {
+        auto u = db->begin(store::tx::write);
+        ASSERT_TRUE(u->merchants().insert({core::merchant_id{1}, "Hotel", 0, 8}, "token").has_value());
+        u->commit();
+    }
+
+    // Another process reads a snapshot that lives in the WAL, so the WAL cannot be truncated under it.
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN; SELECT count(*) FROM merchants;", nullptr, nullptr, nullptr), SQLITE_OK);
+
+    bool transient = false;
+    EXPECT_THAT(what_thrown([&] { db->scrub(); }, &transient), ::testing::HasSubstr("checkpoint_truncate"));
+    EXPECT_TRUE(transient);
+
+    // Once the reader is done, the scrub goes through.
+    sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    EXPECT_EQ(what_thrown([&] { db->scrub(); }), "");
+    EXPECT_EQ(fs::file_size(dir_ / "guestd.db-wal"), 0u);
 }
 
 }  // namespace guestd::contract

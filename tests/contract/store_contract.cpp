@@ -167,6 +167,7 @@ store::merchant with_settings(store::merchant m) {
     m.reset_link_template = "https://hotel.example/reset?resetCode={code}&lang=fr";
     m.reset_code_ttl = 86'400;
     m.mail_from = "Seaside Rewards <rewards@seaside.example>";
+    m.audit_retention_days = 0;
     return m;
 }
 
@@ -177,6 +178,7 @@ void expect_same_settings(const store::merchant& actual, const store::merchant& 
     EXPECT_EQ(actual.reset_link_template, expected.reset_link_template);
     EXPECT_EQ(actual.reset_code_ttl, expected.reset_code_ttl);
     EXPECT_EQ(actual.mail_from, expected.mail_from);
+    EXPECT_EQ(actual.audit_retention_days, expected.audit_retention_days);
 }
 
 store::reset reset_of(merchant_id m, account_id a, const std::string& code_hash, core::unix_seconds created_at) {
@@ -205,6 +207,49 @@ std::vector<std::string> recipients(const std::vector<store::outbox_message>& me
     std::vector<std::string> out;
     for (const auto& msg : messages) {
         out.push_back(msg.recipient);
+    }
+    return out;
+}
+
+store::audit_event event(merchant_id m, std::optional<guest_id> g, core::unix_seconds at, const std::string& kind) {
+    store::audit_event e;
+    e.merchant = m;
+    e.guest = g;
+    e.at = at;
+    e.kind = kind;
+    e.outcome = "ok";
+    e.detail = "{}";
+    return e;
+}
+
+/// The merchant's audit events, or one guest's, without other filters.
+std::vector<store::audit_event> events_of(unit_of_work& u, merchant_id m, std::optional<guest_id> g = std::nullopt,
+                                          int limit = 100) {
+    return u.audit().list(m, g, std::nullopt, std::nullopt, limit);
+}
+
+/// "kind@at" per event, so a failing order or filter shows which events came back.
+std::vector<std::string> kinds_at(const std::vector<store::audit_event>& events, core::unix_seconds origin) {
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+        out.push_back(e.kind + "@" + std::to_string(e.at - origin));
+    }
+    return out;
+}
+
+store::consent_event consent(merchant_id m, guest_id g, core::unix_seconds at, const std::string& kind) {
+    store::consent_event e;
+    e.merchant = m;
+    e.guest = g;
+    e.at = at;
+    e.kind = kind;
+    return e;
+}
+
+std::vector<std::string> consent_kinds(const std::vector<store::consent_event>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+        out.push_back(e.kind);
     }
     return out;
 }
@@ -275,6 +320,52 @@ TEST_P(MerchantStore, SetHotelTokenReplacesTheOldToken) {
     EXPECT_FALSE(write([](unit_of_work& u) { return u.merchants().set_hotel_token(merchant_id{2}, "other"); }));
 }
 
+TEST_P(MerchantStore, OldHotelTokenKeepsWorkingUntilItsOverlapEnds) {
+    add_merchant(1);
+    add_merchant(2);
+    const core::unix_seconds t = clock_.now();
+    EXPECT_TRUE(
+        write([&](unit_of_work& u) { return u.merchants().set_hotel_token(merchant_id{1}, "rotated", t + 300); }));
+    const auto merchant_of = [&](const std::string& token) {
+        const auto m = read([&](unit_of_work& u) { return u.merchants().find_by_hotel_token(token); });
+        return m ? m->id : merchant_id{0};
+    };
+
+    // During the overlap both tokens select the merchant, up to the last second before old_valid_until.
+    EXPECT_EQ(merchant_of("hotel-1"), merchant_id{1});
+    EXPECT_EQ(merchant_of("rotated"), merchant_id{1});
+    clock_.set(t + 299);
+    EXPECT_EQ(merchant_of("hotel-1"), merchant_id{1});
+
+    // From old_valid_until on only the new one does; the other merchant is untouched throughout.
+    clock_.set(t + 300);
+    EXPECT_EQ(merchant_of("hotel-1"), merchant_id{0});
+    EXPECT_EQ(merchant_of("rotated"), merchant_id{1});
+    EXPECT_EQ(merchant_of("hotel-2"), merchant_id{2});
+}
+
+TEST_P(MerchantStore, HotelTokenReplacedWithoutOverlapStopsAtOnce) {
+    add_merchant(1);
+    EXPECT_TRUE(write([](unit_of_work& u) { return u.merchants().set_hotel_token(merchant_id{1}, "rotated", 0); }));
+    EXPECT_FALSE(read([](unit_of_work& u) { return u.merchants().find_by_hotel_token("hotel-1"); }).has_value());
+    EXPECT_TRUE(read([](unit_of_work& u) { return u.merchants().find_by_hotel_token("rotated"); }).has_value());
+}
+
+TEST_P(MerchantStore, SecondRotationEndsTheFirstOverlap) {
+    add_merchant(1);
+    const core::unix_seconds t = clock_.now();
+    write([&](unit_of_work& u) {
+        EXPECT_TRUE(u.merchants().set_hotel_token(merchant_id{1}, "second", t + 600));
+        EXPECT_TRUE(u.merchants().set_hotel_token(merchant_id{1}, "third", t + 600));
+    });
+    read([](unit_of_work& u) {
+        EXPECT_FALSE(u.merchants().find_by_hotel_token("hotel-1").has_value());
+        EXPECT_TRUE(u.merchants().find_by_hotel_token("second").has_value());
+        EXPECT_TRUE(u.merchants().find_by_hotel_token("third").has_value());
+        return 0;
+    });
+}
+
 TEST_P(MerchantStore, NewMerchantHasTheDefaultSettings) {
     add_merchant(1);
     const auto m = read([](unit_of_work& u) { return u.merchants().find(merchant_id{1}); });
@@ -284,6 +375,7 @@ TEST_P(MerchantStore, NewMerchantHasTheDefaultSettings) {
     EXPECT_EQ(m->reset_link_template, "");
     EXPECT_EQ(m->reset_code_ttl, 600);
     EXPECT_EQ(m->mail_from, "");
+    EXPECT_EQ(m->audit_retention_days, 365);
 }
 
 TEST_P(MerchantStore, EveryReadReturnsTheSettingsGivenAtInsert) {
@@ -485,6 +577,130 @@ TEST_P(PartnerStore, GrantToUnknownMerchantFails) {
     p.client_id = "bad";
     p.merchants = {merchant_id{1}, merchant_id{99}};
     EXPECT_THROW(u->partners().insert(p, "token-bad"), core::backend_error);
+}
+
+TEST_P(PartnerStore, NewPartnerHasNoPreviousSecret) {
+    add_merchant(1);
+    const auto id = add_partner("fresh", {merchant_id{1}});
+    const auto p = read([&](unit_of_work& u) { return u.partners().find(id); });
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->previous_client_secret_hash, "");
+    EXPECT_EQ(p->previous_valid_until, 0);
+}
+
+TEST_P(PartnerStore, RotateKeepsTheOldTokenAndSecretUntilTheOverlapEnds) {
+    add_merchant(1);
+    const auto a = add_partner("a", {merchant_id{1}});
+    const auto b = add_partner("b", {merchant_id{1}});
+    const core::unix_seconds t = clock_.now();
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().rotate(a, "token-a2", "secret-a2", t + 3600); }));
+    const auto by_token = [&](const std::string& token) {
+        return read([&](unit_of_work& u) { return u.partners().find_by_token(token); });
+    };
+    const auto by_client_id = [&] { return read([](unit_of_work& u) { return u.partners().find_by_client_id("a"); }); };
+
+    // During the overlap both tokens select the partner, which carries the new secret and the previous one.
+    for (const std::string token : {"token-a", "token-a2"}) {
+        const auto p = by_token(token);
+        ASSERT_TRUE(p.has_value()) << token;
+        EXPECT_EQ(p->id, a);
+        EXPECT_EQ(p->client_secret_hash, "secret-a2");
+        EXPECT_EQ(p->merchants, std::vector{merchant_id{1}});
+    }
+    auto p = by_client_id();
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->client_secret_hash, "secret-a2");
+    EXPECT_EQ(p->previous_client_secret_hash, "secret-a");
+    EXPECT_EQ(p->previous_valid_until, t + 3600);
+    clock_.set(t + 3599);
+    EXPECT_TRUE(by_token("token-a").has_value());
+
+    // From old_valid_until on the old token selects nothing; the previous secret is still reported, for the
+    // caller to compare its deadline with its own now.
+    clock_.set(t + 3600);
+    EXPECT_FALSE(by_token("token-a").has_value());
+    EXPECT_EQ(by_token("token-a2")->id, a);
+    p = by_client_id();
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->previous_client_secret_hash, "secret-a");
+    EXPECT_EQ(p->previous_valid_until, t + 3600);
+
+    // The other partner is untouched.
+    const auto other = read([&](unit_of_work& u) { return u.partners().find(b); });
+    EXPECT_EQ(other->client_secret_hash, "secret-b");
+    EXPECT_EQ(other->previous_client_secret_hash, "");
+    EXPECT_EQ(by_token("token-b")->id, b);
+}
+
+TEST_P(PartnerStore, RotateWithoutOverlapStopsTheOldCredentialsAtOnce) {
+    add_merchant(1);
+    const auto a = add_partner("a", {merchant_id{1}});
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().rotate(a, "token-a2", "secret-a2", 0); }));
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.partners().find_by_token("token-a").has_value());
+        EXPECT_EQ(u.partners().find_by_token("token-a2")->id, a);
+        const auto p = u.partners().find_by_client_id("a");
+        EXPECT_EQ(p->client_secret_hash, "secret-a2");
+        EXPECT_EQ(p->previous_client_secret_hash, "");
+        EXPECT_EQ(p->previous_valid_until, 0);
+        return 0;
+    });
+}
+
+TEST_P(PartnerStore, RotateOfUnknownPartnerIsFalse) {
+    add_merchant(1);
+    const auto a = add_partner("a", {merchant_id{1}});
+    const core::unix_seconds t = clock_.now();
+    EXPECT_FALSE(write([&](unit_of_work& u) {
+        return u.partners().rotate(partner_id{a.value + 100}, "token-z", "secret-z", t + 60);
+    }));
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.partners().find_by_token("token-z").has_value());
+        EXPECT_EQ(u.partners().find_by_token("token-a")->client_secret_hash, "secret-a");
+        return 0;
+    });
+}
+
+TEST_P(PartnerStore, SetDisabledFlagsThePartnerAndEveryLookupStillReturnsIt) {
+    add_merchant(1);
+    const auto a = add_partner("a", {merchant_id{1}});
+    const auto b = add_partner("b", {merchant_id{1}});
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().set_disabled(a, true); }));
+    read([&](unit_of_work& u) {
+        EXPECT_TRUE(u.partners().find(a)->disabled);
+        EXPECT_TRUE(u.partners().find_by_token("token-a")->disabled);
+        EXPECT_TRUE(u.partners().find_by_client_id("a")->disabled);
+        const auto all = u.partners().list();
+        EXPECT_EQ(std::ranges::count_if(all, [](const auto& p) { return p.disabled; }), 1);
+        EXPECT_FALSE(u.partners().find(b)->disabled);
+        return 0;
+    });
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().set_disabled(a, false); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.partners().find(a); })->disabled);
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.partners().set_disabled(partner_id{b.value + 100}, true); }));
+}
+
+TEST_P(PartnerStore, ListReturnsEveryPartnerByAscendingIdWithItsGrants) {
+    EXPECT_THAT(read([](unit_of_work& u) { return u.partners().list(); }), IsEmpty());
+    add_merchant(1);
+    add_merchant(2);
+    add_merchant(3);
+    const auto a = add_partner("a", {merchant_id{3}, merchant_id{1}});
+    const auto b = add_partner("b", {});
+    const auto c = add_partner("c", {merchant_id{2}});
+
+    const auto all = read([](unit_of_work& u) { return u.partners().list(); });
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].id, a);
+    EXPECT_EQ(all[0].client_id, "a");
+    EXPECT_EQ(all[0].client_secret_hash, "secret-a");
+    EXPECT_EQ(all[0].merchants, (std::vector{merchant_id{1}, merchant_id{3}}));
+    EXPECT_EQ(all[1].id, b);
+    EXPECT_THAT(all[1].merchants, IsEmpty());
+    EXPECT_EQ(all[2].id, c);
+    EXPECT_EQ(all[2].name, "Partner c");
+    EXPECT_EQ(all[2].merchants, std::vector{merchant_id{2}});
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -774,6 +990,124 @@ TEST_P(GuestStore, QualifiesIsScopedByMerchant) {
     EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().qualifies(m2, g); }));
 }
 
+TEST_P(GuestStore, EraseDeletesEverythingOfTheGuestButItsAuditEvents) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("web", {m});
+    const core::unix_seconds t = clock_.now();
+
+    // Two guests with one of everything: the one to erase and a bystander.
+    const auto seed = [&](const std::string& name, const std::string& card) {
+        const auto g = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, name + "@example.com")); });
+        EXPECT_TRUE(g.has_value());
+        const auto a = add_account(m, *g, card, name);
+        write([&](unit_of_work& u) {
+            u.guests().set_reference(m, "C-" + name, *g);
+            u.sessions().insert({"session-" + name, m, p, a, t, t + 3600, {}});
+            EXPECT_TRUE(u.resets().replace(reset_of(m, a, "code-" + name, t)).has_value());
+            u.reservations().upsert(booking(m, *g, "BK-" + name, "2024-06-01"));
+            u.reservations().upsert(booking(m, *g, "BK-" + name + "-X", "2024-07-01", "cancelled"));
+            u.email_lists().add(m, "newsletter", *g, t);
+            u.consents().append(consent(m, *g, t, "loyalty.granted"));
+            u.audit().append(event(m, *g, t, "password.set"));
+        });
+        return std::pair{*g, a};
+    };
+    const auto [gone, gone_account] = seed("zoe", "6000000000000001");
+    const auto [kept, kept_account] = seed("yan", "6000000000000002");
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.guests().erase(m, gone); }));
+
+    {
+        auto u = db_->begin(tx::read);
+        // Every store answers nothing for the erased guest, whichever way it is asked.
+        EXPECT_FALSE(u->guests().find(m, gone).has_value());
+        EXPECT_FALSE(u->guests().find_by_email(m, "zoe@example.com").has_value());
+        EXPECT_FALSE(u->guests().find_by_reference(m, "C-zoe").has_value());
+        EXPECT_FALSE(u->guests().qualifies(m, gone));
+        EXPECT_FALSE(u->accounts().find(m, gone_account).has_value());
+        EXPECT_FALSE(u->accounts().find_by_guest(m, gone).has_value());
+        EXPECT_FALSE(u->accounts().find_by_username(m, "zoe").has_value());
+        EXPECT_FALSE(u->accounts().find_by_card(m, "6000000000000001").has_value());
+        EXPECT_FALSE(u->sessions().find("session-zoe").has_value());
+        EXPECT_THAT(u->sessions().list_for_account(gone_account), IsEmpty());
+        EXPECT_FALSE(u->resets().find_by_code("code-zoe").has_value());
+        EXPECT_THAT(u->resets().list_for_account(gone_account), IsEmpty());
+        EXPECT_FALSE(u->reservations().find(m, "BK-zoe").has_value());
+        EXPECT_FALSE(u->reservations().find(m, "BK-zoe-X").has_value());
+        EXPECT_THAT(u->reservations().list_all(m, gone), IsEmpty());
+        EXPECT_EQ(u->reservations().count(m, gone), 0);
+        EXPECT_THAT(u->email_lists().lists_of(m, gone), IsEmpty());
+        EXPECT_THAT(u->consents().list_for_guest(m, gone), IsEmpty());
+
+        // Its audit event stays, naming it by id only.
+        EXPECT_THAT(kinds_at(events_of(*u, m, gone), t), ElementsAre("password.set@0"));
+
+        // The bystander keeps everything.
+        const auto g = u->guests().find(m, kept);
+        ASSERT_TRUE(g.has_value());
+        expect_same_profile(*g, full_guest(m, "yan@example.com"));
+        EXPECT_EQ(u->guests().find_by_reference(m, "C-yan")->id, kept);
+        EXPECT_EQ(u->accounts().find_by_guest(m, kept)->id, kept_account);
+        EXPECT_TRUE(u->sessions().find("session-yan").has_value());
+        EXPECT_TRUE(u->resets().find_by_code("code-yan").has_value());
+        const auto bookings = u->reservations().list_all(m, kept);
+        EXPECT_THAT(references(bookings), ElementsAre("BK-yan-X", "BK-yan"));
+        ASSERT_EQ(bookings.size(), 2u);
+        EXPECT_EQ(bookings[1].custom_fields, booking(m, kept, "BK-yan", "2024-06-01").custom_fields);
+        EXPECT_THAT(u->email_lists().lists_of(m, kept), ElementsAre("newsletter"));
+        EXPECT_THAT(consent_kinds(u->consents().list_for_guest(m, kept)), ElementsAre("loyalty.granted"));
+        EXPECT_THAT(kinds_at(events_of(*u, m, kept), t), ElementsAre("password.set@0"));
+    }
+
+    // A second erase finds nothing; the email, username and card number are free again.
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.guests().erase(m, gone); }));
+    const auto again = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "zoe@example.com")); });
+    ASSERT_TRUE(again.has_value());
+    add_account(m, *again, "6000000000000001", "zoe");
+}
+
+TEST_P(GuestStore, EraseOfAGuestWithNothingElseSucceeds) {
+    const auto m = add_merchant(1);
+    const auto g = add_guest(m, "");
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.guests().erase(m, g); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().find(m, g); }).has_value());
+}
+
+TEST_P(GuestStore, EraseIsScopedByMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g = add_guest(m1, "nia@example.com");
+    write([&](unit_of_work& u) {
+        u.email_lists().add(m1, "newsletter", g, clock_.now());
+        u.reservations().upsert(booking(m1, g, "BK-1", "2024-06-01"));
+    });
+
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.guests().erase(m2, g); }));
+    read([&](unit_of_work& u) {
+        EXPECT_TRUE(u.guests().find(m1, g).has_value());
+        EXPECT_THAT(u.email_lists().lists_of(m1, g), ElementsAre("newsletter"));
+        EXPECT_EQ(u.reservations().count(m1, g), 1);
+        return 0;
+    });
+}
+
+TEST_P(GuestStore, ErasedGuestsIdIsNeverGivenToAnotherGuest) {
+    const auto m = add_merchant(1);
+    const auto first = add_guest(m, "first@example.com");
+    const auto newest = add_guest(m, "newest@example.com");
+    write([&](unit_of_work& u) {
+        u.audit().append(event(m, newest, clock_.now(), "login"));
+        EXPECT_TRUE(u.guests().erase(m, newest));
+    });
+
+    // Not even after a restart: the audit events naming the erased id must not become another guest's.
+    reopen();
+    const auto next = add_guest(m, "next@example.com");
+    EXPECT_NE(next, newest);
+    EXPECT_NE(next, first);
+    EXPECT_THAT(read([&](unit_of_work& u) { return events_of(u, m, next); }), IsEmpty());
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Accounts
 
@@ -1052,6 +1386,35 @@ TEST_P(SessionStore, RevokeAllRevokesOnlyTheLiveSessionsOfTheAccount) {
     EXPECT_EQ(write([&](unit_of_work& u) { return u.sessions().revoke_all(a, now + 5); }), 0);
 }
 
+TEST_P(SessionStore, ListForAccountIsNewestFirstInEveryStateAndOfThatAccountOnly) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("web", {m});
+    const auto a = add_account(m, add_guest(m, "eve@example.com"), "6000000000000001", "eve");
+    const auto b = add_account(m, add_guest(m, "fay@example.com"), "6000000000000002", "fay");
+    const core::unix_seconds now = 1'700'100'000;
+    write([&](unit_of_work& u) {
+        u.sessions().insert({"oldest-revoked", m, p, a, now - 500, now + 1000, now - 10});
+        u.sessions().insert({"newest-live", m, p, a, now - 10, now + 1000, {}});
+        u.sessions().insert({"middle-expired", m, p, a, now - 100, now - 1, {}});
+        u.sessions().insert({"someone-else", m, p, b, now, now + 1000, {}});
+    });
+
+    const auto sessions = read([&](unit_of_work& u) { return u.sessions().list_for_account(a); });
+    ASSERT_EQ(sessions.size(), 3u);
+    EXPECT_EQ(sessions[0].token_hash, "newest-live");
+    EXPECT_EQ(sessions[1].token_hash, "middle-expired");
+    EXPECT_EQ(sessions[2].token_hash, "oldest-revoked");
+    EXPECT_EQ(sessions[2].revoked_at, std::optional(now - 10));
+    EXPECT_EQ(sessions[2].created_at, now - 500);
+    EXPECT_EQ(sessions[1].expires_at, now - 1);
+    EXPECT_EQ(sessions[0].partner, p);
+    EXPECT_EQ(sessions[0].merchant, m);
+    EXPECT_EQ(sessions[0].account, a);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.sessions().list_for_account(b); }).size(), 1u);
+    EXPECT_THAT(read([&](unit_of_work& u) { return u.sessions().list_for_account(account_id{a.value + 100}); }),
+                IsEmpty());
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Reservations
 
@@ -1139,6 +1502,28 @@ TEST_P(ReservationStore, ListActiveIsNewestArrivalFirstWithoutCancelled) {
     ASSERT_FALSE(active.empty());
     EXPECT_EQ(active.front().custom_fields, booking(m, g, "X", "2024-01-01").custom_fields);
     EXPECT_EQ(read([&](unit_of_work& u) { return u.reservations().count(m, g); }), 5);
+}
+
+TEST_P(ReservationStore, ListAllIncludesCancelledNewestArrivalFirst) {
+    const auto m = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g = add_guest(m, "gil@example.com");
+    const auto someone_else = add_guest(m, "hob@example.com");
+    write([&](unit_of_work& u) {
+        u.reservations().upsert(booking(m, g, "JAN", "2024-01-10"));
+        u.reservations().upsert(booking(m, g, "MAR", "2024-03-01", "option"));
+        u.reservations().upsert(booking(m, g, "FEB-CANCELLED", "2024-02-01", "cancelled"));
+        u.reservations().upsert(booking(m, g, "MAR-LATER-PUSH", "2024-03-01"));
+        u.reservations().upsert(booking(m, someone_else, "OTHER", "2024-04-01"));
+    });
+
+    const auto all = read([&](unit_of_work& u) { return u.reservations().list_all(m, g); });
+    EXPECT_THAT(references(all), ElementsAre("MAR-LATER-PUSH", "MAR", "FEB-CANCELLED", "JAN"));
+    ASSERT_EQ(all.size(), 4u);
+    EXPECT_EQ(all[2].status, "cancelled");
+    EXPECT_EQ(all[2].custom_fields, booking(m, g, "X", "2024-01-01").custom_fields);
+    EXPECT_EQ(all[2].payload, booking(m, g, "FEB-CANCELLED", "2024-02-01").payload);
+    EXPECT_THAT(read([&](unit_of_work& u) { return u.reservations().list_all(m2, g); }), IsEmpty());
 }
 
 TEST_P(ReservationStore, ReservationsAreScopedByMerchant) {
@@ -1354,6 +1739,35 @@ TEST_P(ResetStore, CountSinceCountsResetsCreatedAtOrAfterTheBoundary) {
         EXPECT_EQ(u.resets().count_since(b, t - 3600), 1);
         return 0;
     });
+}
+
+TEST_P(ResetStore, ListForAccountIsNewestFirstInEveryState) {
+    const auto m = add_merchant(1);
+    const auto a = add_account(m, add_guest(m, "ivy@example.com"), "6000000000000001", "ivy");
+    const auto b = add_account(m, add_guest(m, "jon@example.com"), "6000000000000002", "jon");
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        EXPECT_TRUE(u.resets().replace(reset_of(m, a, "voided", t)).has_value());
+        const auto used = u.resets().replace(reset_of(m, a, "used", t + 10));
+        EXPECT_TRUE(used.has_value() && u.resets().mark_used(*used, t + 15));
+        EXPECT_TRUE(u.resets().replace(reset_of(m, a, "live", t + 20)).has_value());
+        EXPECT_TRUE(u.resets().replace(reset_of(m, b, "other", t + 30)).has_value());
+    });
+
+    const auto resets = read([&](unit_of_work& u) { return u.resets().list_for_account(a); });
+    ASSERT_EQ(resets.size(), 3u);
+    EXPECT_EQ(resets[0].code_hash, "live");
+    EXPECT_FALSE(resets[0].used_at.has_value());
+    EXPECT_FALSE(resets[0].voided_at.has_value());
+    EXPECT_EQ(resets[1].code_hash, "used");
+    EXPECT_EQ(resets[1].used_at, std::optional(t + 15));
+    EXPECT_EQ(resets[2].code_hash, "voided");
+    EXPECT_EQ(resets[2].voided_at, std::optional(t + 10));
+    EXPECT_EQ(resets[2].created_at, t);
+    EXPECT_EQ(resets[2].expires_at, t + 600);
+    EXPECT_EQ(resets[2].merchant, m);
+    EXPECT_EQ(resets[2].account, a);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.resets().list_for_account(b); }).size(), 1u);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1673,6 +2087,225 @@ TEST_P(OutboxStore, BacklogCountsPendingMessagesOnly) {
     EXPECT_EQ(read([](unit_of_work& u) { return u.outbox().backlog(); }), 3);
 }
 
+TEST_P(OutboxStore, EraseRecipientDeletesEveryStatusIgnoringCaseWithinTheMerchant) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        const auto sent = u.outbox().enqueue(mail(m1, "Zoe@Example.com", t));
+        const auto dead = u.outbox().enqueue(mail(m1, "zoe@example.com", t));
+        u.outbox().enqueue(mail(m1, "ZOE@EXAMPLE.COM", t));
+        u.outbox().enqueue(mail(m1, "zoey@example.com", t));
+        u.outbox().enqueue(mail(m2, "zoe@example.com", t));
+        u.outbox().mark_sent(sent, t);
+        u.outbox().mark_dead(dead, "gave up");
+    });
+
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.outbox().erase_recipient(m1, "zOE@example.COM"); }), 3);
+    read([&](unit_of_work& u) {
+        const auto left = u.outbox().list(std::nullopt, 10);
+        EXPECT_THAT(recipients(left), ElementsAre("zoe@example.com", "zoey@example.com"));
+        EXPECT_TRUE(!left.empty() && left.front().merchant == m2);
+        EXPECT_EQ(u.outbox().backlog(), 2);
+        return 0;
+    });
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.outbox().erase_recipient(m1, "zoe@example.com"); }), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Audit events
+
+TEST_P(AuditStore, AppendThenListRoundTripsEveryField) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("web", {m});
+    const auto g = add_guest(m, "kim@example.com");
+    const core::unix_seconds t = 1'700'000'000;
+    store::audit_event full = event(m, g, t, "login");
+    full.outcome = "failed";
+    full.partner = p;
+    full.client_address = "192.0.2.7";
+    full.request_id = "req-0001";
+    full.detail = R"({"reason":"wrong password"})";
+    store::audit_event bare = event(m, std::nullopt, t + 1, "credentials.rotated");
+    bare.detail = "";
+    write([&](unit_of_work& u) {
+        u.audit().append(full);
+        u.audit().append(bare);
+    });
+
+    const auto events = read([&](unit_of_work& u) { return events_of(u, m); });
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_GT(events[0].id, 0);
+    EXPECT_GT(events[1].id, events[0].id);
+    EXPECT_EQ(events[0].merchant, m);
+    EXPECT_EQ(events[0].at, t);
+    EXPECT_EQ(events[0].kind, "login");
+    EXPECT_EQ(events[0].outcome, "failed");
+    EXPECT_EQ(events[0].partner, std::optional(p));
+    EXPECT_EQ(events[0].guest, std::optional(g));
+    EXPECT_EQ(events[0].client_address, "192.0.2.7");
+    EXPECT_EQ(events[0].request_id, "req-0001");
+    EXPECT_EQ(events[0].detail, R"({"reason":"wrong password"})");
+    EXPECT_EQ(events[1].kind, "credentials.rotated");
+    EXPECT_FALSE(events[1].partner.has_value());
+    EXPECT_FALSE(events[1].guest.has_value());
+    EXPECT_EQ(events[1].client_address, "");
+    EXPECT_EQ(events[1].request_id, "");
+    EXPECT_EQ(events[1].detail, "");
+}
+
+TEST_P(AuditStore, ListIsOldestFirstAndStopsAtTheLimit) {
+    const auto m = add_merchant(1);
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        u.audit().append(event(m, std::nullopt, t + 30, "c"));
+        u.audit().append(event(m, std::nullopt, t + 10, "a"));
+        u.audit().append(event(m, std::nullopt, t + 20, "b"));
+        u.audit().append(event(m, std::nullopt, t + 10, "a-later"));  // same time as a, appended after it
+    });
+    const auto list = [&](int limit) {
+        return kinds_at(read([&](unit_of_work& u) { return events_of(u, m, std::nullopt, limit); }), t);
+    };
+    EXPECT_THAT(list(10), ElementsAre("a@10", "a-later@10", "b@20", "c@30"));
+    EXPECT_THAT(list(2), ElementsAre("a@10", "a-later@10"));
+    EXPECT_THAT(list(0), IsEmpty());
+}
+
+TEST_P(AuditStore, ListFiltersByGuestTimeAndKindAloneOrTogether) {
+    const auto m = add_merchant(1);
+    const auto g1 = add_guest(m, "lee@example.com");
+    const auto g2 = add_guest(m, "max@example.com");
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        u.audit().append(event(m, g1, t, "login"));
+        u.audit().append(event(m, g2, t + 1, "login"));
+        u.audit().append(event(m, g1, t + 2, "password.set"));
+        u.audit().append(event(m, std::nullopt, t + 3, "credentials.rotated"));
+        u.audit().append(event(m, g1, t + 4, "login"));
+    });
+    const auto list = [&](std::optional<guest_id> g, std::optional<core::unix_seconds> since,
+                          std::optional<std::string_view> kind) {
+        return kinds_at(read([&](unit_of_work& u) { return u.audit().list(m, g, since, kind, 100); }), t);
+    };
+
+    EXPECT_THAT(list(g1, std::nullopt, std::nullopt), ElementsAre("login@0", "password.set@2", "login@4"));
+    EXPECT_THAT(list(std::nullopt, t + 2, std::nullopt),
+                ElementsAre("password.set@2", "credentials.rotated@3", "login@4"));
+    EXPECT_THAT(list(std::nullopt, std::nullopt, "login"), ElementsAre("login@0", "login@1", "login@4"));
+    EXPECT_THAT(list(g1, std::nullopt, "login"), ElementsAre("login@0", "login@4"));
+    EXPECT_THAT(list(g1, t + 1, std::nullopt), ElementsAre("password.set@2", "login@4"));
+    EXPECT_THAT(list(std::nullopt, t + 1, "login"), ElementsAre("login@1", "login@4"));
+    EXPECT_THAT(list(g1, t + 1, "login"), ElementsAre("login@4"));
+    EXPECT_THAT(list(g2, t + 2, std::nullopt), IsEmpty());
+    EXPECT_THAT(list(std::nullopt, std::nullopt, "log"), IsEmpty());  // kinds match exactly
+}
+
+TEST_P(AuditStore, EventsAreScopedByMerchantAndServerWideOnesByMerchantZero) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g = add_guest(m1, "ned@example.com");
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        u.audit().append(event(m1, g, t, "login"));
+        u.audit().append(event(m2, std::nullopt, t + 1, "profile.changed"));
+        u.audit().append(event(merchant_id{0}, std::nullopt, t + 2, "credentials.created"));
+    });
+    read([&](unit_of_work& u) {
+        EXPECT_THAT(kinds_at(events_of(u, m1), t), ElementsAre("login@0"));
+        EXPECT_THAT(kinds_at(events_of(u, m2), t), ElementsAre("profile.changed@1"));
+        EXPECT_THAT(kinds_at(events_of(u, merchant_id{0}), t), ElementsAre("credentials.created@2"));
+        EXPECT_THAT(events_of(u, m2, g), IsEmpty());
+        EXPECT_THAT(u.audit().list(m2, std::nullopt, std::nullopt, "login", 10), IsEmpty());
+        return 0;
+    });
+}
+
+TEST_P(AuditStore, PurgeBeforeDeletesOnlyTheMerchantsOlderEvents) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        u.audit().append(event(m1, std::nullopt, t - 100, "old"));
+        u.audit().append(event(m1, std::nullopt, t - 1, "older"));
+        u.audit().append(event(m1, std::nullopt, t, "boundary"));
+        u.audit().append(event(m1, std::nullopt, t + 5, "new"));
+        u.audit().append(event(m2, std::nullopt, t - 100, "other-merchant"));
+    });
+
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.audit().purge_before(m1, t); }), 2);
+    read([&](unit_of_work& u) {
+        EXPECT_THAT(kinds_at(events_of(u, m1), t), ElementsAre("boundary@0", "new@5"));
+        EXPECT_THAT(kinds_at(events_of(u, m2), t), ElementsAre("other-merchant@-100"));
+        return 0;
+    });
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.audit().purge_before(m1, t); }), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Consent events
+
+TEST_P(ConsentStore, AppendThenListRoundTripsEveryFieldOldestFirst) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("web", {m});
+    const auto g = add_guest(m, "oda@example.com");
+    const core::unix_seconds t = 1'700'000'000;
+    auto joined = consent(m, g, t + 10, "email_list.joined");
+    joined.partner = p;
+    joined.source_address = "198.51.100.4";
+    joined.detail = "newsletter";
+    auto left = joined;
+    left.kind = "email_list.left";
+    write([&](unit_of_work& u) {
+        u.consents().append(joined);
+        u.consents().append(consent(m, g, t, "loyalty.granted"));
+        u.consents().append(left);  // same time as joined, appended after it
+    });
+
+    const auto events = read([&](unit_of_work& u) { return u.consents().list_for_guest(m, g); });
+    EXPECT_THAT(consent_kinds(events), ElementsAre("loyalty.granted", "email_list.joined", "email_list.left"));
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_GT(events[0].id, 0);
+    EXPECT_NE(events[1].id, events[2].id);
+    EXPECT_EQ(events[0].at, t);
+    EXPECT_FALSE(events[0].partner.has_value());
+    EXPECT_EQ(events[0].source_address, "");
+    EXPECT_EQ(events[0].detail, "");
+    EXPECT_EQ(events[1].merchant, m);
+    EXPECT_EQ(events[1].guest, g);
+    EXPECT_EQ(events[1].at, t + 10);
+    EXPECT_EQ(events[1].partner, std::optional(p));
+    EXPECT_EQ(events[1].source_address, "198.51.100.4");
+    EXPECT_EQ(events[1].detail, "newsletter");
+}
+
+TEST_P(ConsentStore, ConsentsAreIsolatedBetweenMerchantsAndGuests) {
+    const auto m1 = add_merchant(1);
+    const auto m2 = add_merchant(2);
+    const auto g1 = add_guest(m1, "pia@example.com");
+    const auto g2 = add_guest(m2, "pia@example.com");
+    const auto neighbour = add_guest(m1, "quy@example.com");
+    const core::unix_seconds t = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        u.consents().append(consent(m1, g1, t, "loyalty.granted"));
+        u.consents().append(consent(m2, g2, t, "email_list.joined"));
+    });
+
+    // An event filed under the wrong merchant either fails loudly or stays invisible.
+    try {
+        write([&](unit_of_work& u) { u.consents().append(consent(m2, g1, t, "email_list.left")); });
+    } catch (const core::backend_error&) {
+    }
+
+    read([&](unit_of_work& u) {
+        EXPECT_THAT(consent_kinds(u.consents().list_for_guest(m1, g1)), ElementsAre("loyalty.granted"));
+        EXPECT_THAT(consent_kinds(u.consents().list_for_guest(m2, g2)), ElementsAre("email_list.joined"));
+        EXPECT_THAT(u.consents().list_for_guest(m1, g2), IsEmpty());
+        EXPECT_THAT(u.consents().list_for_guest(m1, neighbour), IsEmpty());
+        EXPECT_THAT(u.consents().list_for_guest(m2, g1), IsEmpty());
+        return 0;
+    });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Units of work
 
@@ -1719,6 +2352,28 @@ TEST_P(UnitOfWork, ReadersDoNotSeeUncommittedWrites) {
     EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().find_by_email(m, "pending@example.com"); }));
     writer->commit();
     EXPECT_TRUE(read([&](unit_of_work& u) { return u.guests().find_by_email(m, "pending@example.com"); }));
+}
+
+TEST_P(UnitOfWork, ScrubKeepsWhatWasCommittedEvenWhileTheUnitIsStillHeld) {
+    const auto m = add_merchant(1);
+    const auto gone = add_guest(m, "gone@example.com");
+
+    // Erase, commit, and scrub before the unit of work is destroyed, as an erasure flow may.
+    auto u = db_->begin(tx::write);
+    ASSERT_TRUE(u->guests().insert(full_guest(m, "stays@example.com")).has_value());
+    EXPECT_TRUE(u->guests().erase(m, gone));
+    u->commit();
+    EXPECT_NO_THROW(db_->scrub());
+    u.reset();
+    EXPECT_NO_THROW(db_->scrub());
+
+    reopen();
+    read([&](unit_of_work& r) {
+        const auto found = r.guests().find_by_email(m, "stays@example.com");
+        EXPECT_TRUE(found.has_value());
+        EXPECT_FALSE(r.guests().find(m, gone).has_value());
+        return 0;
+    });
 }
 
 TEST_P(UnitOfWork, ConcurrentWritersAllLand) {

@@ -98,6 +98,8 @@ class EmailListStore : public store_contract {};
 class ResetStore : public store_contract {};
 class ThrottleStore : public store_contract {};
 class OutboxStore : public store_contract {};
+class AuditStore : public store_contract {};
+class ConsentStore : public store_contract {};
 class UnitOfWork : public store_contract {};
 
 }  // namespace guestd::contract
@@ -123,5 +125,9 @@ class UnitOfWork : public store_contract {};
     INSTANTIATE_TEST_SUITE_P(prefix, ThrottleStore, ::testing::Values(backend_value),                             \
                              ::guestd::contract::backend_name);                                                   \
     INSTANTIATE_TEST_SUITE_P(prefix, OutboxStore, ::testing::Values(backend_value),                               \
+                             ::guestd::contract::backend_name);                                                   \
+    INSTANTIATE_TEST_SUITE_P(prefix, AuditStore, ::testing::Values(backend_value),                                \
+                             ::guestd::contract::backend_name);                                                   \
+    INSTANTIATE_TEST_SUITE_P(prefix, ConsentStore, ::testing::Values(backend_value),                              \
                              ::guestd::contract::backend_name);                                                   \
     INSTANTIATE_TEST_SUITE_P(prefix, UnitOfWork, ::testing::Values(backend_value), ::guestd::contract::backend_name)

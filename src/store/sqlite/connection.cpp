@@ -58,8 +58,10 @@ connection::connection(const std::string& path, const connection_settings& setti
             throw core::backend_error("WAL journal mode unavailable (got '" + journal_mode + "')", false);
         }
 
-        // Make commits durable, enforce foreign keys, and size the page cache.
-        exec("pragmas", "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -" +
+        // Make commits durable, enforce foreign keys, overwrite deleted content with zeros (an erased guest
+        // leaves no bytes behind in freed space), and size the page cache.
+        exec("pragmas", "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; "
+                        "PRAGMA cache_size = -" +
                             std::to_string(settings.cache_kib) + ";");
     } catch (const core::backend_error& e) {
         sqlite3_close_v2(db_);
@@ -179,6 +181,14 @@ void statement::bind(int index, const std::optional<std::string>& value) {
 }
 
 void statement::bind(int index, const std::optional<std::int64_t>& value) {
+    if (value) {
+        bind(index, *value);
+    } else {
+        bind(index, std::nullopt);
+    }
+}
+
+void statement::bind(int index, std::optional<std::string_view> value) {
     if (value) {
         bind(index, *value);
     } else {

@@ -36,7 +36,8 @@ struct connection_settings {
     std::int64_t cache_kib = 8192;
 };
 
-/// An open database handle in WAL mode with synchronous=FULL and foreign keys on. Used by one thread at a time.
+/// An open database handle in WAL mode with synchronous=FULL, foreign keys and secure_delete on. Used by one
+/// thread at a time.
 class connection {
 public:
     /// Opens (creating if needed) the file at path; throws core::backend_error naming the path on failure.
@@ -100,11 +101,16 @@ private:
     void bind(int index, const char* value) { bind(index, std::string_view(value)); }
     void bind(int index, const std::optional<std::string>& value);
     void bind(int index, const std::optional<std::int64_t>& value);
+    void bind(int index, std::optional<std::string_view> value);
     void bind(int index, std::nullopt_t);
     void bind(int index, blob value);
     template <class Tag>
     void bind(int index, core::id<Tag> value) {
         bind(index, value.value);
+    }
+    template <class Tag>
+    void bind(int index, const std::optional<core::id<Tag>>& value) {
+        bind(index, value ? std::optional<std::int64_t>(value->value) : std::nullopt);
     }
     void check(int rc) const;
 

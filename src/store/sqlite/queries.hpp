@@ -15,40 +15,50 @@ struct query {
 
 namespace queries {
 
-// Merchants. The finders select the same columns in the same order (read by one function).
+// Merchants. The finders select the same columns in the same order (read by one function). A hotel token
+// matches by its current digest, or by the previous one until previous_hotel_token_valid_until (?2 is now); a
+// current match wins over a previous one.
 
 inline constexpr query insert_merchant{"insert_merchant", R"sql(
 INSERT INTO merchants (id, name, hotel_token_hash, password_min_length, reset_verification_fields,
-                       reset_link_template, reset_code_ttl, mail_from, created_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                       reset_link_template, reset_code_ttl, mail_from, audit_retention_days, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
 )sql"};
 
 inline constexpr query find_merchant{"find_merchant", R"sql(
 SELECT id, name, created_at, password_min_length, reset_verification_fields, reset_link_template, reset_code_ttl,
-       mail_from
+       mail_from, audit_retention_days
 FROM merchants WHERE id = ?1
 )sql"};
 
 inline constexpr query find_merchant_by_hotel_token{"find_merchant_by_hotel_token", R"sql(
 SELECT id, name, created_at, password_min_length, reset_verification_fields, reset_link_template, reset_code_ttl,
-       mail_from
-FROM merchants WHERE hotel_token_hash = ?1
+       mail_from, audit_retention_days
+FROM merchants
+WHERE hotel_token_hash = ?1 OR (previous_hotel_token_hash = ?1 AND previous_hotel_token_valid_until > ?2)
+ORDER BY hotel_token_hash = ?1 DESC
+LIMIT 1
 )sql"};
 
 inline constexpr query list_merchants{"list_merchants", R"sql(
 SELECT id, name, created_at, password_min_length, reset_verification_fields, reset_link_template, reset_code_ttl,
-       mail_from
+       mail_from, audit_retention_days
 FROM merchants ORDER BY id
 )sql"};
 
+/// The current digest becomes the previous one until ?3; none when ?3 is 0 (SET reads the row as it was).
 inline constexpr query set_merchant_hotel_token{"set_merchant_hotel_token", R"sql(
-UPDATE merchants SET hotel_token_hash = ?2 WHERE id = ?1
+UPDATE merchants
+SET hotel_token_hash = ?2,
+    previous_hotel_token_hash = CASE WHEN ?3 > 0 THEN hotel_token_hash END,
+    previous_hotel_token_valid_until = max(?3, 0)
+WHERE id = ?1
 )sql"};
 
 inline constexpr query update_merchant_settings{"update_merchant_settings", R"sql(
 UPDATE merchants
 SET password_min_length = ?2, reset_verification_fields = ?3, reset_link_template = ?4, reset_code_ttl = ?5,
-    mail_from = ?6
+    mail_from = ?6, audit_retention_days = ?7
 WHERE id = ?1
 )sql"};
 
@@ -75,7 +85,9 @@ SELECT kind, language, subject, text_body, html_body
 FROM mail_templates WHERE merchant_id = ?1 ORDER BY kind, language
 )sql"};
 
-// Partners. An empty client_id is stored as NULL: a partner without Paytronix credentials.
+// Partners. An empty client_id is stored as NULL: a partner without Paytronix credentials. The finders select
+// the same columns in the same order. A partner token matches by its current digest, or by the previous one
+// until previous_valid_until (?2 is now); a current match wins over a previous one.
 
 inline constexpr query insert_partner{"insert_partner", R"sql(
 INSERT INTO partners (name, token_hash, client_id, client_secret_hash, b2b, disabled, created_at)
@@ -88,18 +100,45 @@ INSERT INTO partner_merchants (partner_id, merchant_id) VALUES (?1, ?2) ON CONFL
 )sql"};
 
 inline constexpr query find_partner{"find_partner", R"sql(
-SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at
+SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
+       coalesce(previous_client_secret_hash, X''), previous_valid_until
 FROM partners WHERE id = ?1
 )sql"};
 
 inline constexpr query find_partner_by_token{"find_partner_by_token", R"sql(
-SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at
-FROM partners WHERE token_hash = ?1
+SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
+       coalesce(previous_client_secret_hash, X''), previous_valid_until
+FROM partners
+WHERE token_hash = ?1 OR (previous_token_hash = ?1 AND previous_valid_until > ?2)
+ORDER BY token_hash = ?1 DESC
+LIMIT 1
 )sql"};
 
 inline constexpr query find_partner_by_client_id{"find_partner_by_client_id", R"sql(
-SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at
+SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
+       coalesce(previous_client_secret_hash, X''), previous_valid_until
 FROM partners WHERE client_id = ?1
+)sql"};
+
+inline constexpr query list_partners{"list_partners", R"sql(
+SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
+       coalesce(previous_client_secret_hash, X''), previous_valid_until
+FROM partners ORDER BY id
+)sql"};
+
+/// The current digests become the previous ones until ?4; none when ?4 is 0 (SET reads the row as it was).
+inline constexpr query rotate_partner{"rotate_partner", R"sql(
+UPDATE partners
+SET token_hash = ?2,
+    client_secret_hash = NULLIF(?3, X''),
+    previous_token_hash = CASE WHEN ?4 > 0 THEN token_hash END,
+    previous_client_secret_hash = CASE WHEN ?4 > 0 THEN client_secret_hash END,
+    previous_valid_until = max(?4, 0)
+WHERE id = ?1
+)sql"};
+
+inline constexpr query set_partner_disabled{"set_partner_disabled", R"sql(
+UPDATE partners SET disabled = ?2 WHERE id = ?1
 )sql"};
 
 inline constexpr query list_partner_merchants{"list_partner_merchants", R"sql(
@@ -130,11 +169,13 @@ FROM guest_references AS r JOIN guests AS g ON g.merchant_id = r.merchant_id AND
 WHERE r.merchant_id = ?1 AND r.reference = ?2
 )sql"};
 
+/// Numbered above every guest there is and every guest ever erased, so no id passes to another person.
 inline constexpr query insert_guest{"insert_guest", R"sql(
-INSERT INTO guests (merchant_id, title, firstname, lastname, phone, mobile, email, email_norm, street, zip_code,
-                    city, state, country, birthdate, language, nationality, identity_document_number,
+INSERT INTO guests (id, merchant_id, title, firstname, lastname, phone, mobile, email, email_norm, street,
+                    zip_code, city, state, country, birthdate, language, nationality, identity_document_number,
                     privilege_badges, version, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, ?19, ?19)
+VALUES (max(coalesce((SELECT max(id) FROM guests), 0), (SELECT highest_erased FROM guest_id_floor)) + 1,
+        ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, ?19, ?19)
 RETURNING id
 )sql"};
 
@@ -168,6 +209,56 @@ inline constexpr query guest_qualifies{"guest_qualifies", R"sql(
 SELECT EXISTS (SELECT 1 FROM reservations
                WHERE merchant_id = ?1 AND guest_id = ?2 AND status <> 'cancelled')
     OR EXISTS (SELECT 1 FROM email_list_members WHERE merchant_id = ?1 AND guest_id = ?2)
+)sql"};
+
+// Guest erasure: everything of guest ?2 of merchant ?1, children before parents so every foreign key accepts
+// each step. Each statement is scoped by the merchant, so another merchant's guest with that id is untouched.
+
+inline constexpr query erase_guest_sessions{"erase_guest_sessions", R"sql(
+DELETE FROM sessions
+WHERE merchant_id = ?1 AND account_id IN (SELECT id FROM accounts WHERE merchant_id = ?1 AND guest_id = ?2)
+)sql"};
+
+inline constexpr query erase_guest_resets{"erase_guest_resets", R"sql(
+DELETE FROM resets
+WHERE merchant_id = ?1 AND account_id IN (SELECT id FROM accounts WHERE merchant_id = ?1 AND guest_id = ?2)
+)sql"};
+
+inline constexpr query erase_guest_account{"erase_guest_account", R"sql(
+DELETE FROM accounts WHERE merchant_id = ?1 AND guest_id = ?2
+)sql"};
+
+inline constexpr query erase_guest_reservation_custom_fields{"erase_guest_reservation_custom_fields", R"sql(
+DELETE FROM reservation_custom_fields
+WHERE reservation_id IN (SELECT id FROM reservations WHERE merchant_id = ?1 AND guest_id = ?2)
+)sql"};
+
+inline constexpr query erase_guest_reservations{"erase_guest_reservations", R"sql(
+DELETE FROM reservations WHERE merchant_id = ?1 AND guest_id = ?2
+)sql"};
+
+inline constexpr query erase_guest_list_memberships{"erase_guest_list_memberships", R"sql(
+DELETE FROM email_list_members WHERE merchant_id = ?1 AND guest_id = ?2
+)sql"};
+
+inline constexpr query erase_guest_consents{"erase_guest_consents", R"sql(
+DELETE FROM consent_events WHERE merchant_id = ?1 AND guest_id = ?2
+)sql"};
+
+inline constexpr query erase_guest_references{"erase_guest_references", R"sql(
+DELETE FROM guest_references WHERE merchant_id = ?1 AND guest_id = ?2
+)sql"};
+
+inline constexpr query erase_guest_custom_fields{"erase_guest_custom_fields", R"sql(
+DELETE FROM guest_custom_fields WHERE guest_id IN (SELECT id FROM guests WHERE merchant_id = ?1 AND id = ?2)
+)sql"};
+
+inline constexpr query erase_guest{"erase_guest", R"sql(
+DELETE FROM guests WHERE merchant_id = ?1 AND id = ?2
+)sql"};
+
+inline constexpr query raise_guest_id_floor{"raise_guest_id_floor", R"sql(
+UPDATE guest_id_floor SET highest_erased = max(highest_erased, ?1)
 )sql"};
 
 // Accounts. The finders select the same columns in the same order.
@@ -236,6 +327,13 @@ SELECT token_hash, merchant_id, partner_id, account_id, created_at, expires_at, 
 FROM sessions WHERE token_hash = ?1
 )sql"};
 
+/// Newest first; the token digest breaks ties so the order is stable.
+inline constexpr query list_account_sessions{"list_account_sessions", R"sql(
+SELECT token_hash, merchant_id, partner_id, account_id, created_at, expires_at, revoked_at
+FROM sessions WHERE account_id = ?1
+ORDER BY created_at DESC, token_hash DESC
+)sql"};
+
 /// Live: neither revoked nor expired at ?2.
 inline constexpr query revoke_account_sessions{"revoke_account_sessions", R"sql(
 UPDATE sessions SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL AND expires_at > ?2
@@ -253,6 +351,13 @@ inline constexpr query list_active_reservations{"list_active_reservations", R"sq
 SELECT id, merchant_id, guest_id, reference, status, creation, arrival, departure, total_amount, currency,
        room_type, room_name, payload, updated_at
 FROM reservations WHERE merchant_id = ?1 AND guest_id = ?2 AND status <> 'cancelled'
+ORDER BY arrival DESC, id DESC
+)sql"};
+
+inline constexpr query list_all_reservations{"list_all_reservations", R"sql(
+SELECT id, merchant_id, guest_id, reference, status, creation, arrival, departure, total_amount, currency,
+       room_type, room_name, payload, updated_at
+FROM reservations WHERE merchant_id = ?1 AND guest_id = ?2
 ORDER BY arrival DESC, id DESC
 )sql"};
 
@@ -333,6 +438,12 @@ FROM resets WHERE code_hash = ?1
 /// Changes nothing when the reset is already used or voided: the caller learns it lost from changes().
 inline constexpr query mark_reset_used{"mark_reset_used", R"sql(
 UPDATE resets SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND voided_at IS NULL
+)sql"};
+
+inline constexpr query list_account_resets{"list_account_resets", R"sql(
+SELECT id, merchant_id, account_id, code_hash, created_at, expires_at, used_at, voided_at
+FROM resets WHERE account_id = ?1
+ORDER BY created_at DESC, id DESC
 )sql"};
 
 inline constexpr query count_resets_since{"count_resets_since", R"sql(
@@ -420,7 +531,64 @@ inline constexpr query count_outbox_backlog{"count_outbox_backlog", R"sql(
 SELECT count(*) FROM outbox WHERE status = 'pending'
 )sql"};
 
-// Health and migrations.
+/// NOCASE folds ASCII only, as guestd folds emails everywhere else.
+inline constexpr query erase_outbox_recipient{"erase_outbox_recipient", R"sql(
+DELETE FROM outbox WHERE merchant_id = ?1 AND recipient = ?2 COLLATE NOCASE
+)sql"};
+
+// Audit events. The lists select the same columns in the same order, oldest first, from `since` on (the
+// smallest integer when the caller gave none), each served by its own index.
+
+inline constexpr query append_audit_event{"append_audit_event", R"sql(
+INSERT INTO audit_events (merchant_id, at, kind, outcome, partner_id, guest_id, client_address, request_id,
+                          detail)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+)sql"};
+
+inline constexpr query list_audit_events{"list_audit_events", R"sql(
+SELECT id, merchant_id, at, kind, outcome, partner_id, guest_id, client_address, request_id, detail
+FROM audit_events WHERE merchant_id = ?1 AND at >= ?2
+ORDER BY at, id
+LIMIT ?3
+)sql"};
+
+inline constexpr query list_audit_events_of_kind{"list_audit_events_of_kind", R"sql(
+SELECT id, merchant_id, at, kind, outcome, partner_id, guest_id, client_address, request_id, detail
+FROM audit_events WHERE merchant_id = ?1 AND kind = ?2 AND at >= ?3
+ORDER BY at, id
+LIMIT ?4
+)sql"};
+
+/// ?4 narrows to one kind when not NULL.
+inline constexpr query list_guest_audit_events{"list_guest_audit_events", R"sql(
+SELECT id, merchant_id, at, kind, outcome, partner_id, guest_id, client_address, request_id, detail
+FROM audit_events WHERE merchant_id = ?1 AND guest_id = ?2 AND at >= ?3 AND (?4 IS NULL OR kind = ?4)
+ORDER BY at, id
+LIMIT ?5
+)sql"};
+
+inline constexpr query purge_audit_events{"purge_audit_events", R"sql(
+DELETE FROM audit_events WHERE merchant_id = ?1 AND at < ?2
+)sql"};
+
+// Consent events.
+
+inline constexpr query append_consent_event{"append_consent_event", R"sql(
+INSERT INTO consent_events (merchant_id, guest_id, at, kind, partner_id, source_address, detail)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+)sql"};
+
+inline constexpr query list_guest_consent_events{"list_guest_consent_events", R"sql(
+SELECT id, merchant_id, guest_id, at, kind, partner_id, source_address, detail
+FROM consent_events WHERE merchant_id = ?1 AND guest_id = ?2
+ORDER BY at, id
+)sql"};
+
+// Health, scrubbing and migrations.
+
+/// Copies the whole WAL into the database file and truncates it to zero bytes; answers one row (busy, log
+/// frames, checkpointed frames), busy = 1 when readers kept it from finishing.
+inline constexpr query checkpoint_truncate{"checkpoint_truncate", R"sql(PRAGMA wal_checkpoint(TRUNCATE))sql"};
 
 inline constexpr query ping{"ping", R"sql(SELECT 1)sql"};
 

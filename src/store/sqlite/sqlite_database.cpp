@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -131,7 +132,9 @@ public:
           email_lists_(lease_->conn()),
           resets_(lease_->conn()),
           throttles_(lease_->conn()),
-          outbox_(lease_->conn(), clock) {}
+          outbox_(lease_->conn(), clock),
+          audit_(lease_->conn()),
+          consents_(lease_->conn()) {}
 
     ~unit_of_work() override {
         // Roll back whatever was not committed; a connection that cannot roll back is not reused.
@@ -154,6 +157,8 @@ public:
     store::reset_store& resets() override { return resets_; }
     store::throttle_store& throttles() override { return throttles_; }
     store::outbox_store& outbox() override { return outbox_; }
+    store::audit_store& audit() override { return audit_; }
+    store::consent_store& consents() override { return consents_; }
 
     // In WAL mode with synchronous=FULL, COMMIT returns once the WAL is synced: the writes are durable.
     void commit() override { lease_->conn().exec("commit", "COMMIT"); }
@@ -170,6 +175,8 @@ private:
     sqlite::reset_store resets_;
     sqlite::throttle_store throttles_;
     sqlite::outbox_store outbox_;
+    sqlite::audit_store audit_;
+    sqlite::consent_store consents_;
 };
 
 class database final : public store::database {
@@ -198,6 +205,31 @@ public:
             return st.step() && st.int64(0) == 1;
         } catch (const core::backend_error&) {
             return false;
+        }
+    }
+
+    // Every connection runs with secure_delete, so a DELETE already zeroed the rows it removed in the pages it
+    // wrote; what is left is the WAL, which still holds the older copies of those pages.
+    void scrub() override {
+        // Borrow a connection without the write gate: the checkpoint takes SQLite's own write lock, and a caller
+        // may still hold the committed unit of work that did the deleting.
+        const auto deadline = steady::now() + busy_timeout_;
+        lease held(pool_, false, deadline);
+
+        // Copy the WAL into the database file and truncate it; a reader still reading from the WAL blocks that
+        // (SQLite waits for it in its busy handler), so try again until the busy timeout has passed.
+        for (;;) {
+            {
+                statement st(held.conn(), queries::checkpoint_truncate);
+                if (st.step() && st.int64(0) == 0) {
+                    return;
+                }
+            }
+            if (steady::now() >= deadline) {
+                throw core::backend_error(
+                    "sqlite: checkpoint_truncate: readers kept the WAL busy past the busy timeout", true);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
 

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <exception>
+#include <limits>
 #include <stdexcept>
 
 namespace guestd::store::sqlite {
@@ -70,6 +71,7 @@ merchant read_merchant(const statement& st) {
     m.reset_link_template = st.text(5);
     m.reset_code_ttl = static_cast<int>(st.int64(6));
     m.mail_from = st.text(7);
+    m.audit_retention_days = static_cast<int>(st.int64(8));
     return m;
 }
 
@@ -144,6 +146,62 @@ reservation read_reservation(const statement& st) {
     return r;
 }
 
+// Column order of find_partner and friends; the merchants are read separately.
+partner read_partner(const statement& st) {
+    partner p;
+    p.id = core::partner_id{st.int64(0)};
+    p.name = st.text(1);
+    p.client_id = st.text(2);
+    p.client_secret_hash = st.bytes(3);
+    p.b2b = st.int64(4) != 0;
+    p.disabled = st.int64(5) != 0;
+    p.created_at = st.int64(6);
+    p.previous_client_secret_hash = st.bytes(7);
+    p.previous_valid_until = st.int64(8);
+    return p;
+}
+
+// Column order of find_session and friends.
+session read_session(const statement& st) {
+    return session{st.bytes(0),    core::merchant_id{st.int64(1)}, core::partner_id{st.int64(2)},
+                   core::account_id{st.int64(3)}, st.int64(4), st.int64(5), st.opt_int64(6)};
+}
+
+template <class Id>
+std::optional<Id> opt_id(const std::optional<std::int64_t>& value) {
+    return value ? std::optional(Id{*value}) : std::nullopt;
+}
+
+// Column order of list_audit_events and friends.
+audit_event read_audit_event(const statement& st) {
+    audit_event e;
+    e.id = st.int64(0);
+    e.merchant = core::merchant_id{st.int64(1)};
+    e.at = st.int64(2);
+    e.kind = st.text(3);
+    e.outcome = st.text(4);
+    e.partner = opt_id<core::partner_id>(st.opt_int64(5));
+    e.guest = opt_id<core::guest_id>(st.opt_int64(6));
+    e.client_address = st.text(7);
+    e.request_id = st.text(8);
+    e.detail = st.text(9);
+    return e;
+}
+
+// Column order of list_guest_consent_events.
+consent_event read_consent_event(const statement& st) {
+    consent_event e;
+    e.id = st.int64(0);
+    e.merchant = core::merchant_id{st.int64(1)};
+    e.guest = core::guest_id{st.int64(2)};
+    e.at = st.int64(3);
+    e.kind = st.text(4);
+    e.partner = opt_id<core::partner_id>(st.opt_int64(5));
+    e.source_address = st.text(6);
+    e.detail = st.text(7);
+    return e;
+}
+
 // Column order of find_reset_by_code.
 reset read_reset(const statement& st) {
     reset r;
@@ -193,7 +251,7 @@ core::result<void> merchant_store::insert(const merchant& m, const secret_hash& 
     try {
         statement(conn_, queries::insert_merchant, m.id, m.name, blob{hotel_token_hash}, m.password_min_length,
                   strings_to_json(m.reset_verification_fields), m.reset_link_template, m.reset_code_ttl, m.mail_from,
-                  clock_.now())
+                  m.audit_retention_days, clock_.now())
             .run();
     } catch (const unique_violation& e) {
         return core::fail(core::errc::already_exists, "merchant already exists", e.what());
@@ -207,7 +265,7 @@ std::optional<merchant> merchant_store::find(core::merchant_id id) {
 }
 
 std::optional<merchant> merchant_store::find_by_hotel_token(const secret_hash& hotel_token_hash) {
-    statement st(conn_, queries::find_merchant_by_hotel_token, blob{hotel_token_hash});
+    statement st(conn_, queries::find_merchant_by_hotel_token, blob{hotel_token_hash}, clock_.now());
     return st.step() ? std::optional(read_merchant(st)) : std::nullopt;
 }
 
@@ -220,14 +278,15 @@ std::vector<merchant> merchant_store::list() {
     return out;
 }
 
-bool merchant_store::set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash) {
-    return statement(conn_, queries::set_merchant_hotel_token, id, blob{hotel_token_hash}).run() == 1;
+bool merchant_store::set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash,
+                                     unix_seconds old_valid_until) {
+    return statement(conn_, queries::set_merchant_hotel_token, id, blob{hotel_token_hash}, old_valid_until).run() == 1;
 }
 
 bool merchant_store::update_settings(const merchant& m) {
     return statement(conn_, queries::update_merchant_settings, m.id, m.password_min_length,
                      strings_to_json(m.reset_verification_fields), m.reset_link_template, m.reset_code_ttl,
-                     m.mail_from)
+                     m.mail_from, m.audit_retention_days)
                .run() == 1;
 }
 
@@ -279,24 +338,51 @@ std::optional<partner> partner_store::find_with(const query& q, const Args&... a
         if (!st.step()) {
             return std::nullopt;
         }
-        p = partner{core::partner_id{st.int64(0)}, st.text(1), st.text(2), st.bytes(3), st.int64(4) != 0,
-                    st.int64(5) != 0, {}, st.int64(6)};
+        p = read_partner(st);
     }
-    statement st(conn_, queries::list_partner_merchants, p->id);
-    while (st.step()) {
-        p->merchants.emplace_back(st.int64(0));
-    }
+    read_merchants(*p);
     return p;
+}
+
+void partner_store::read_merchants(partner& p) {
+    statement st(conn_, queries::list_partner_merchants, p.id);
+    while (st.step()) {
+        p.merchants.emplace_back(st.int64(0));
+    }
 }
 
 std::optional<partner> partner_store::find(core::partner_id id) { return find_with(queries::find_partner, id); }
 
 std::optional<partner> partner_store::find_by_token(const secret_hash& partner_token_hash) {
-    return find_with(queries::find_partner_by_token, blob{partner_token_hash});
+    return find_with(queries::find_partner_by_token, blob{partner_token_hash}, clock_.now());
 }
 
 std::optional<partner> partner_store::find_by_client_id(std::string_view client_id) {
     return find_with(queries::find_partner_by_client_id, client_id);
+}
+
+bool partner_store::rotate(core::partner_id id, const secret_hash& token_hash, const secret_hash& client_secret_hash,
+                           unix_seconds old_valid_until) {
+    return statement(conn_, queries::rotate_partner, id, blob{token_hash}, blob{client_secret_hash}, old_valid_until)
+               .run() == 1;
+}
+
+bool partner_store::set_disabled(core::partner_id id, bool disabled) {
+    return statement(conn_, queries::set_partner_disabled, id, disabled ? 1 : 0).run() == 1;
+}
+
+std::vector<partner> partner_store::list() {
+    std::vector<partner> out;
+    {
+        statement st(conn_, queries::list_partners);
+        while (st.step()) {
+            out.push_back(read_partner(st));
+        }
+    }
+    for (auto& p : out) {
+        read_merchants(p);
+    }
+    return out;
 }
 
 // Guests.
@@ -379,6 +465,30 @@ bool guest_store::qualifies(core::merchant_id m, core::guest_id g) {
     return st.int64(0) != 0;
 }
 
+bool guest_store::erase(core::merchant_id m, core::guest_id g) {
+    // Delete what hangs off the account, then the account.
+    statement(conn_, queries::erase_guest_sessions, m, g).run();
+    statement(conn_, queries::erase_guest_resets, m, g).run();
+    statement(conn_, queries::erase_guest_account, m, g).run();
+
+    // Delete the reservations with their custom fields.
+    statement(conn_, queries::erase_guest_reservation_custom_fields, m, g).run();
+    statement(conn_, queries::erase_guest_reservations, m, g).run();
+
+    // Delete the rest that names the guest, then the guest itself.
+    statement(conn_, queries::erase_guest_list_memberships, m, g).run();
+    statement(conn_, queries::erase_guest_consents, m, g).run();
+    statement(conn_, queries::erase_guest_references, m, g).run();
+    statement(conn_, queries::erase_guest_custom_fields, m, g).run();
+    if (statement(conn_, queries::erase_guest, m, g).run() != 1) {
+        return false;
+    }
+
+    // Retire its id: the audit events that name it must never seem to be about a later guest.
+    statement(conn_, queries::raise_guest_id_floor, g).run();
+    return true;
+}
+
 // Accounts.
 
 template <class... Args>
@@ -445,15 +555,20 @@ void session_store::insert(const session& s) {
 
 std::optional<session> session_store::find(const secret_hash& token_hash) {
     statement st(conn_, queries::find_session, blob{token_hash});
-    if (!st.step()) {
-        return std::nullopt;
-    }
-    return session{st.bytes(0),    core::merchant_id{st.int64(1)}, core::partner_id{st.int64(2)},
-                   core::account_id{st.int64(3)}, st.int64(4), st.int64(5), st.opt_int64(6)};
+    return st.step() ? std::optional(read_session(st)) : std::nullopt;
 }
 
 int session_store::revoke_all(core::account_id account, unix_seconds now) {
     return static_cast<int>(statement(conn_, queries::revoke_account_sessions, account, now).run());
+}
+
+std::vector<session> session_store::list_for_account(core::account_id account) {
+    std::vector<session> out;
+    statement st(conn_, queries::list_account_sessions, account);
+    while (st.step()) {
+        out.push_back(read_session(st));
+    }
+    return out;
 }
 
 // Reservations.
@@ -506,9 +621,17 @@ bool reservation_store::upsert(const reservation& r) {
 }
 
 std::vector<reservation> reservation_store::list_active(core::merchant_id m, core::guest_id g) {
+    return list_with(queries::list_active_reservations, m, g);
+}
+
+std::vector<reservation> reservation_store::list_all(core::merchant_id m, core::guest_id g) {
+    return list_with(queries::list_all_reservations, m, g);
+}
+
+std::vector<reservation> reservation_store::list_with(const query& q, core::merchant_id m, core::guest_id g) {
     std::vector<reservation> out;
     {
-        statement st(conn_, queries::list_active_reservations, m, g);
+        statement st(conn_, q, m, g);
         while (st.step()) {
             out.push_back(read_reservation(st));
         }
@@ -580,6 +703,15 @@ int reset_store::count_since(core::account_id account, unix_seconds since) {
     statement st(conn_, queries::count_resets_since, account, since);
     st.step();
     return static_cast<int>(st.int64(0));
+}
+
+std::vector<reset> reset_store::list_for_account(core::account_id account) {
+    std::vector<reset> out;
+    statement st(conn_, queries::list_account_resets, account);
+    while (st.step()) {
+        out.push_back(read_reset(st));
+    }
+    return out;
 }
 
 // Throttles.
@@ -671,6 +803,68 @@ int outbox_store::backlog() {
     statement st(conn_, queries::count_outbox_backlog);
     st.step();
     return static_cast<int>(st.int64(0));
+}
+
+int outbox_store::erase_recipient(core::merchant_id m, std::string_view recipient) {
+    return static_cast<int>(statement(conn_, queries::erase_outbox_recipient, m, recipient).run());
+}
+
+// Audit events.
+
+void audit_store::append(const audit_event& e) {
+    statement(conn_, queries::append_audit_event, e.merchant, e.at, e.kind, e.outcome, e.partner, e.guest,
+              e.client_address, e.request_id, e.detail)
+        .run();
+}
+
+std::vector<audit_event> audit_store::list(core::merchant_id m, std::optional<core::guest_id> g,
+                                           std::optional<unix_seconds> since, std::optional<std::string_view> kind,
+                                           int limit) {
+    // Nothing to read for no room (SQLite would take a negative LIMIT as none).
+    std::vector<audit_event> out;
+    if (limit <= 0) {
+        return out;
+    }
+
+    // Pick the query whose index serves the filters given; no lower bound is the smallest time.
+    const unix_seconds from = since.value_or(std::numeric_limits<unix_seconds>::min());
+    const auto read_all = [&](statement& st) {
+        while (st.step()) {
+            out.push_back(read_audit_event(st));
+        }
+    };
+    if (g) {
+        statement st(conn_, queries::list_guest_audit_events, m, *g, from, kind, limit);
+        read_all(st);
+    } else if (kind) {
+        statement st(conn_, queries::list_audit_events_of_kind, m, *kind, from, limit);
+        read_all(st);
+    } else {
+        statement st(conn_, queries::list_audit_events, m, from, limit);
+        read_all(st);
+    }
+    return out;
+}
+
+int audit_store::purge_before(core::merchant_id m, unix_seconds before) {
+    return static_cast<int>(statement(conn_, queries::purge_audit_events, m, before).run());
+}
+
+// Consent events.
+
+void consent_store::append(const consent_event& e) {
+    statement(conn_, queries::append_consent_event, e.merchant, e.guest, e.at, e.kind, e.partner, e.source_address,
+              e.detail)
+        .run();
+}
+
+std::vector<consent_event> consent_store::list_for_guest(core::merchant_id m, core::guest_id g) {
+    std::vector<consent_event> out;
+    statement st(conn_, queries::list_guest_consent_events, m, g);
+    while (st.step()) {
+        out.push_back(read_consent_event(st));
+    }
+    return out;
 }
 
 }  // namespace guestd::store::sqlite

@@ -16,7 +16,8 @@ public:
     std::optional<merchant> find(core::merchant_id id) override;
     std::optional<merchant> find_by_hotel_token(const secret_hash& hotel_token_hash) override;
     std::vector<merchant> list() override;
-    bool set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash) override;
+    bool set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash,
+                         unix_seconds old_valid_until) override;
     bool update_settings(const merchant& m) override;
     void set_template(core::merchant_id id, const mail_template& t) override;
     bool remove_template(core::merchant_id id, std::string_view kind, std::string_view language) override;
@@ -36,10 +37,15 @@ public:
     std::optional<partner> find(core::partner_id id) override;
     std::optional<partner> find_by_token(const secret_hash& partner_token_hash) override;
     std::optional<partner> find_by_client_id(std::string_view client_id) override;
+    bool rotate(core::partner_id id, const secret_hash& token_hash, const secret_hash& client_secret_hash,
+                unix_seconds old_valid_until) override;
+    bool set_disabled(core::partner_id id, bool disabled) override;
+    std::vector<partner> list() override;
 
 private:
     template <class... Args>
     std::optional<partner> find_with(const query& q, const Args&... args);
+    void read_merchants(partner& p);
 
     connection& conn_;
     const core::clock& clock_;
@@ -55,6 +61,7 @@ public:
     core::result<void> update(const guest& g) override;
     void set_reference(core::merchant_id m, std::string_view reference, core::guest_id g) override;
     bool qualifies(core::merchant_id m, core::guest_id g) override;
+    bool erase(core::merchant_id m, core::guest_id g) override;
 
 private:
     template <class... Args>
@@ -92,6 +99,7 @@ public:
     void insert(const session& s) override;
     std::optional<session> find(const secret_hash& token_hash) override;
     int revoke_all(core::account_id account, unix_seconds now) override;
+    std::vector<session> list_for_account(core::account_id account) override;
 
 private:
     connection& conn_;
@@ -104,9 +112,11 @@ public:
     bool upsert(const reservation& r) override;
     std::vector<reservation> list_active(core::merchant_id m, core::guest_id g) override;
     int count(core::merchant_id m, core::guest_id g) override;
+    std::vector<reservation> list_all(core::merchant_id m, core::guest_id g) override;
 
 private:
     std::vector<custom_field> custom_fields_of(std::int64_t reservation);
+    std::vector<reservation> list_with(const query& q, core::merchant_id m, core::guest_id g);
 
     connection& conn_;
     const core::clock& clock_;
@@ -131,6 +141,7 @@ public:
     bool mark_used(std::int64_t id, unix_seconds now) override;
     int void_all(core::account_id account, unix_seconds now) override;
     int count_since(core::account_id account, unix_seconds since) override;
+    std::vector<reset> list_for_account(core::account_id account) override;
 
 private:
     connection& conn_;
@@ -159,10 +170,34 @@ public:
     std::optional<outbox_message> find(std::int64_t id) override;
     bool retry(std::int64_t id, unix_seconds now) override;
     int backlog() override;
+    int erase_recipient(core::merchant_id m, std::string_view recipient) override;
 
 private:
     connection& conn_;
     const core::clock& clock_;
+};
+
+class audit_store final : public store::audit_store {
+public:
+    explicit audit_store(connection& c) : conn_(c) {}
+    void append(const audit_event& e) override;
+    std::vector<audit_event> list(core::merchant_id m, std::optional<core::guest_id> g,
+                                  std::optional<unix_seconds> since, std::optional<std::string_view> kind,
+                                  int limit) override;
+    int purge_before(core::merchant_id m, unix_seconds before) override;
+
+private:
+    connection& conn_;
+};
+
+class consent_store final : public store::consent_store {
+public:
+    explicit consent_store(connection& c) : conn_(c) {}
+    void append(const consent_event& e) override;
+    std::vector<consent_event> list_for_guest(core::merchant_id m, core::guest_id g) override;
+
+private:
+    connection& conn_;
 };
 
 }  // namespace guestd::store::sqlite
