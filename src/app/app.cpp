@@ -12,6 +12,8 @@
 #include "store/sqlite/sqlite_database.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <ostream>
 #include <thread>
@@ -84,7 +86,29 @@ int serve(const core::serve_config& given, std::ostream& out) {
         print_demo(*sys->services, url, mail_location, out);
     }
 
+    // Apply each merchant's audit retention now and every hour.
+    std::mutex purge_mutex;
+    std::condition_variable purge_wake;
+    bool stopping = false;
+    std::thread purger([&] {
+        std::unique_lock lock(purge_mutex);
+        do {
+            try {
+                if (const int n = sys->services->privacy().purge_expired_audit(); n > 0)
+                    core::log(core::log_level::info, "audit_purged", {{"events", n}});
+            } catch (const std::exception& e) {
+                core::log(core::log_level::warn, "audit_purge_failed", {{"what", e.what()}});
+            }
+        } while (!purge_wake.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
+    });
+
     server.run();
+    {
+        std::lock_guard lock(purge_mutex);
+        stopping = true;
+    }
+    purge_wake.notify_all();
+    purger.join();
     mailer.stop();
     sys->services->recovery().on_mail_queued({});
     core::log(core::log_level::info, "stopped");

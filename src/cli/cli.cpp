@@ -6,10 +6,12 @@
 #include "core/config.hpp"
 #include "domain/accounts.hpp"
 #include "domain/credentials.hpp"
+#include "domain/privacy.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -87,7 +89,31 @@ json::object settings_json(const store::merchant& m) {
             {"reset_verification_fields", std::move(fields)},
             {"reset_link_template", m.reset_link_template},
             {"reset_code_ttl", m.reset_code_ttl},
-            {"mail_from", m.mail_from}};
+            {"mail_from", m.mail_from},
+            {"audit_retention_days", m.audit_retention_days}};
+}
+
+/// "0", "90s", "30m", "24h", "7d" as seconds.
+core::unix_seconds parse_duration(const std::string& text) {
+    if (text == "0") return 0;
+    std::size_t used = 0;
+    long long n = -1;
+    try {
+        n = std::stoll(text, &used);
+    } catch (const std::exception&) {
+    }
+    const std::string unit = text.substr(used);
+    const long long scale = unit == "s" || unit.empty() ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+    if (n < 0 || scale == 0) throw command_error("bad duration '" + text + "' (use 0, 90s, 30m, 24h or 7d)");
+    return n * scale;
+}
+
+/// "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC) as Unix seconds.
+core::unix_seconds parse_time(const std::string& text) {
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), text.size() > 10 ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d", &tm);
+    if (end == nullptr || *end != '\0') throw command_error("bad time '" + text + "' (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)");
+    return timegm(&tm);
 }
 
 json::value optional_time(const std::optional<core::unix_seconds>& t) {
@@ -173,13 +199,23 @@ int run(int argc, char** argv) {
     std::int64_t set_id = 0;
     merchant_set->add_option("id", set_id, "Merchant id")->required();
     std::optional<std::string> verification_fields, link_template, mail_from;
-    std::optional<int> code_ttl, min_length;
+    std::optional<int> code_ttl, min_length, retention_days;
     merchant_set->add_option("--reset-verification-fields", verification_fields,
                              "Comma-separated Paytronix names a reset must also carry (\"\" clears)");
     merchant_set->add_option("--reset-link-template", link_template, "Reset link with {code} (\"\" = guestd's page)");
     merchant_set->add_option("--reset-code-ttl", code_ttl, "Seconds a reset code lives (60 to 86400)");
     merchant_set->add_option("--mail-from", mail_from, "From of the merchant's emails (\"\" = the server default)");
     merchant_set->add_option("--password-min-length", min_length, "Shortest password accepted (8 to 128)");
+    merchant_set->add_option("--audit-retention-days", retention_days, "Days audit events are kept (0 = forever)");
+
+    // merchant rotate-token
+    auto* merchant_rotate = merchant->add_subcommand("rotate-token", "New hotel token; the old one works for --overlap");
+    add_db_option(*merchant_rotate, db);
+    std::int64_t rotate_merchant = 0;
+    std::string merchant_overlap = "24h";
+    merchant_rotate->add_option("id", rotate_merchant, "Merchant id")->required();
+    merchant_rotate->add_option("--overlap", merchant_overlap, "How long the old token keeps working (0, 90s, 30m, 24h, 7d)")
+        ->capture_default_str();
 
     // merchant template
     auto* merchant_template = merchant->add_subcommand("template", "Set or remove a merchant's own email wording");
@@ -226,6 +262,52 @@ int run(int argc, char** argv) {
     partner_add->add_option("--merchant", partner_merchants, "A merchant the partner may act for (repeatable)")
         ->required()->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
     partner_add->add_flag("--b2b", b2b, "Grant Paytronix b2b authentication");
+    auto* partner_rotate = partner->add_subcommand("rotate", "New partner token and client secret; old ones work for --overlap");
+    add_db_option(*partner_rotate, db);
+    std::int64_t rotate_partner = 0;
+    std::string partner_overlap = "24h";
+    partner_rotate->add_option("id", rotate_partner, "Partner id")->required();
+    partner_rotate->add_option("--overlap", partner_overlap, "How long the old secrets keep working (0, 90s, 30m, 24h, 7d)")
+        ->capture_default_str();
+    auto* partner_disable = partner->add_subcommand("disable", "Refuse every call with the partner's credentials, now");
+    add_db_option(*partner_disable, db);
+    std::int64_t disable_partner = 0;
+    partner_disable->add_option("id", disable_partner, "Partner id")->required();
+
+    // sessions
+    auto* sessions = app.add_subcommand("sessions", "List or revoke a guest's sessions");
+    sessions->require_subcommand(1);
+    std::int64_t sessions_merchant = 0;
+    std::string sessions_email;
+    auto* sessions_list = sessions->add_subcommand("list", "Print the guest's sessions (no secrets)");
+    auto* sessions_revoke = sessions->add_subcommand("revoke", "Revoke every session of the guest");
+    for (auto* cmd : {sessions_list, sessions_revoke}) {
+        add_db_option(*cmd, db);
+        cmd->add_option("--merchant", sessions_merchant, "Merchant id")->required();
+        cmd->add_option("--email", sessions_email, "The guest's email")->required();
+    }
+
+    // export, erase, audit
+    std::int64_t subject_merchant = 0;
+    std::string subject_email, erase_reason;
+    auto* export_cmd = app.add_subcommand("export", "Everything guestd holds about a guest, as one JSON document");
+    auto* erase_cmd = app.add_subcommand("erase", "Erase a guest's personal data (GDPR art. 17)");
+    for (auto* cmd : {export_cmd, erase_cmd}) {
+        add_db_option(*cmd, db);
+        cmd->add_option("--merchant", subject_merchant, "Merchant id")->required();
+        cmd->add_option("--email", subject_email, "The guest's email")->required();
+    }
+    erase_cmd->add_option("--reason", erase_reason, "Why (kept in the audit trail; no personal data please)");
+    auto* audit_cmd = app.add_subcommand("audit", "Print the audit trail as JSON Lines, oldest first");
+    add_db_option(*audit_cmd, db);
+    std::int64_t audit_merchant = 0;
+    std::optional<std::string> audit_email, audit_kind, audit_since;
+    int audit_limit = 100000;
+    audit_cmd->add_option("--merchant", audit_merchant, "Merchant id")->required();
+    audit_cmd->add_option("--email", audit_email, "Only events about this guest");
+    audit_cmd->add_option("--since", audit_since, "Only events at or after (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)");
+    audit_cmd->add_option("--kind", audit_kind, "Only this kind (login, password.set, reset.requested, ...)");
+    audit_cmd->add_option("--limit", audit_limit, "At most this many")->check(CLI::Range(1, 10000000));
 
     // guest show
     auto* guest = app.add_subcommand("guest", "Look at guests");
@@ -272,7 +354,8 @@ int run(int argc, char** argv) {
                                {"client_secret", p.client_secret}});
         } else if (merchant_set->parsed()) {
             domain::settings_change change{.reset_link_template = link_template, .reset_code_ttl = code_ttl,
-                                           .mail_from = mail_from, .password_min_length = min_length};
+                                           .mail_from = mail_from, .password_min_length = min_length,
+                                           .audit_retention_days = retention_days};
             if (verification_fields) change.reset_verification_fields = split_list(*verification_fields);
             print(settings_json(value_or_fail(services.credentials().update_settings(core::merchant_id{set_id}, change))));
         } else if (merchant_template->parsed()) {
@@ -294,6 +377,46 @@ int run(int argc, char** argv) {
                 throw command_error("no dead or pending email with id " + std::to_string(retry_id));
             uow->commit();
             print(json::object{{"id", retry_id}, {"status", "pending"}});
+        } else if (merchant_rotate->parsed()) {
+            const auto token = value_or_fail(services.credentials().rotate_hotel_token(
+                core::merchant_id{rotate_merchant}, parse_duration(merchant_overlap)));
+            print(json::object{{"merchant_id", rotate_merchant}, {"hotel_token", token},
+                               {"old_token_valid_seconds", parse_duration(merchant_overlap)}});
+        } else if (partner_rotate->parsed()) {
+            auto p = value_or_fail(services.credentials().rotate_partner(core::partner_id{rotate_partner},
+                                                                         parse_duration(partner_overlap)));
+            print(json::object{{"partner_id", p.id.value}, {"partner_token", p.partner_token},
+                               {"client_id", p.client_id}, {"client_secret", p.client_secret},
+                               {"old_secrets_valid_seconds", parse_duration(partner_overlap)}});
+        } else if (partner_disable->parsed()) {
+            value_or_fail(services.credentials().disable_partner(core::partner_id{disable_partner}));
+            print(json::object{{"partner_id", disable_partner}, {"disabled", true}});
+        } else if (sessions_list->parsed()) {
+            json::array out;
+            for (const auto& s : value_or_fail(services.accounts().sessions(core::merchant_id{sessions_merchant}, sessions_email)))
+                out.push_back(json::object{{"partner_id", s.partner.value},
+                                           {"created_at", core::format_iso8601(s.created_at)},
+                                           {"expires_at", core::format_iso8601(s.expires_at)},
+                                           {"revoked_at", optional_time(s.revoked_at)},
+                                           {"live", !s.revoked_at && s.expires_at > sys->clock.now()}});
+            print(out);
+        } else if (sessions_revoke->parsed()) {
+            const int n = value_or_fail(services.accounts().revoke_sessions(core::merchant_id{sessions_merchant}, sessions_email));
+            print(json::object{{"revoked", n}});
+        } else if (export_cmd->parsed()) {
+            print(value_or_fail(services.privacy().export_guest(core::merchant_id{subject_merchant}, subject_email)));
+        } else if (erase_cmd->parsed()) {
+            const auto id = value_or_fail(
+                services.privacy().erase_guest(core::merchant_id{subject_merchant}, subject_email, erase_reason));
+            print(json::object{{"erased", true}, {"guest_id", id.value}});
+        } else if (audit_cmd->parsed()) {
+            std::optional<core::unix_seconds> since;
+            if (audit_since) since = parse_time(*audit_since);
+            for (const auto& e : value_or_fail(services.privacy().audit_events(core::merchant_id{audit_merchant},
+                                                                               audit_email, since, audit_kind,
+                                                                               audit_limit)))
+                std::cout << json::serialize(domain::audit_to_json(e)) << '\n';
+            std::cout.flush();
         } else if (guest_show->parsed()) {
             auto view = value_or_fail(services.accounts().show(core::merchant_id{guest_merchant}, guest_email));
             auto out = api::experience::guest_to_json(view.guest);

@@ -2,6 +2,8 @@
 
 #include "domain/secrets.hpp"
 
+#include <boost/json/array.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -40,7 +42,8 @@ core::result<bool> accounts::exists(core::merchant_id m, std::string_view email)
     return uow->accounts().find_by_guest(m, guest->id).has_value();
 }
 
-core::result<void> accounts::set_password(core::merchant_id m, std::string_view email, std::string_view password) {
+core::result<void> accounts::set_password(core::merchant_id m, std::string_view email, std::string_view password,
+                                          const actor& who) {
     // Check the policy and the guest before spending a hash on them.
     {
         auto uow = db_.begin(store::tx::read);
@@ -61,7 +64,9 @@ core::result<void> accounts::set_password(core::merchant_id m, std::string_view 
     const auto now = clock_.now();
     if (const auto account = uow->accounts().find_by_guest(m, guest->id)) {
         uow->accounts().set_password(account->id, phc, now);
-        uow->sessions().revoke_all(account->id, now);
+        const int revoked = uow->sessions().revoke_all(account->id, now);
+        audit(*uow, m, who, audit_kind::password_set, "ok", guest->id, now,
+              {{"created", false}, {"sessions_revoked", revoked}});
         uow->commit();
         return {};
     }
@@ -73,6 +78,10 @@ core::result<void> accounts::set_password(core::merchant_id m, std::string_view 
     for (int attempt = 0; attempt < 5; ++attempt) {
         a.printed_card_number = random_card_number();
         if (uow->accounts().insert(a)) {
+            // Creating the account is the guest's loyalty enrolment: record the consent the partner collected.
+            uow->consents().append({.merchant = m, .guest = guest->id, .at = now, .kind = "loyalty.granted",
+                                    .partner = who.partner, .source_address = who.client_address});
+            audit(*uow, m, who, audit_kind::password_set, "ok", guest->id, now, {{"created", true}});
             uow->commit();
             return {};
         }
@@ -81,7 +90,7 @@ core::result<void> accounts::set_password(core::merchant_id m, std::string_view 
 }
 
 core::result<std::string> accounts::login(const bearer_identity& by, std::string_view email,
-                                          std::string_view password) {
+                                          std::string_view password, const actor& who) {
     std::optional<store::account> account;
     {
         auto uow = db_.begin(store::tx::read);
@@ -96,7 +105,12 @@ core::result<std::string> accounts::login(const bearer_identity& by, std::string
         hasher_.verify_dummy(password);
         return core::fail(core::errc::unauthenticated, wrong_password, "guest has no account");
     }
-    if (account->locked_until > clock_.now()) return locked_for(account->locked_until - clock_.now());
+    if (const auto now = clock_.now(); account->locked_until > now) {
+        auto uow = db_.begin(store::tx::write);
+        audit(*uow, by.merchant, who, audit_kind::login, "refused", account->guest, now, {{"reason", "locked"}});
+        uow->commit();
+        return locked_for(account->locked_until - now);
+    }
 
     // Verify outside any transaction: the hash is the slow part.
     const bool ok = hasher_.verify(account->password_hash, password);
@@ -108,15 +122,23 @@ core::result<std::string> accounts::login(const bearer_identity& by, std::string
     const auto now = clock_.now();
     const auto current = uow->accounts().find(by.merchant, account->id);
     if (!current) return core::fail(core::errc::unauthenticated, wrong_password, "account vanished");
-    if (current->locked_until > now) return locked_for(current->locked_until - now);
+    if (current->locked_until > now) {
+        audit(*uow, by.merchant, who, audit_kind::login, "refused", current->guest, now, {{"reason", "locked"}});
+        uow->commit();
+        return locked_for(current->locked_until - now);
+    }
     if (!ok || current->password_hash != account->password_hash) {
         int failures = current->failed_logins + 1;
         int level = current->lock_level;
         core::unix_seconds until = current->locked_until;
+        audit(*uow, by.merchant, who, audit_kind::login, "failed", current->guest, now,
+              {{"reason", "wrong password"}, {"consecutive_failures", failures}});
         if (failures >= locks_.threshold) {
             ++level;
             until = now + locks_.duration(level);
             failures = 0;
+            audit(*uow, by.merchant, who, audit_kind::account_locked, "ok", current->guest, now,
+                  {{"seconds", until - now}, {"level", level}});
         }
         uow->accounts().set_lock_state(current->id, failures, level, until);
         uow->commit();
@@ -127,6 +149,7 @@ core::result<std::string> accounts::login(const bearer_identity& by, std::string
     uow->sessions().insert(store::session{.token_hash = digest(token), .merchant = by.merchant, .partner = by.partner,
                                           .account = current->id, .created_at = now,
                                           .expires_at = now + session_lifetime});
+    audit(*uow, by.merchant, who, audit_kind::login, "ok", current->guest, now, {{"rehashed", upgraded.has_value()}});
     uow->commit();
     return token;
 }
@@ -140,7 +163,7 @@ core::result<store::guest> accounts::profile(core::merchant_id m, core::guest_id
 
 core::result<store::guest> accounts::update_profile(core::merchant_id m, core::guest_id g,
                                                     const std::vector<profile_change>& changes,
-                                                    std::optional<std::int64_t> if_match) {
+                                                    std::optional<std::int64_t> if_match, const actor& who) {
     std::vector<core::field_error> refused;
     for (const auto& [field, value] : changes)
         if (!value && !field->clearable) refused.push_back({std::string(field->name), "cannot be empty"});
@@ -163,6 +186,9 @@ core::result<store::guest> accounts::update_profile(core::merchant_id m, core::g
         if (const auto account = uow->accounts().find_by_guest(m, g); account && iequals(account->username, *old_email))
             uow->accounts().set_username(account->id, *new_email);
     }
+    boost::json::array fields;
+    for (const auto& change : changes) fields.push_back(boost::json::value(change.first->name));
+    audit(*uow, m, who, audit_kind::profile_changed, "ok", g, clock_.now(), {{"fields", std::move(fields)}});
     auto updated = uow->guests().find(m, g);
     uow->commit();
     return std::move(*updated);
@@ -185,6 +211,32 @@ core::result<guest_view> accounts::show(core::merchant_id m, std::string_view em
     view.account = uow->accounts().find_by_guest(m, view.guest.id);
     view.reservation_count = uow->reservations().count(m, view.guest.id);
     return view;
+}
+
+}  // namespace guestd::domain
+
+namespace guestd::domain {
+
+core::result<std::vector<store::session>> accounts::sessions(core::merchant_id m, std::string_view email) {
+    auto uow = db_.begin(store::tx::read);
+    const auto guest = uow->guests().find_by_email(m, email);
+    if (!guest) return core::fail(core::errc::not_found, "customer not found");
+    const auto account = uow->accounts().find_by_guest(m, guest->id);
+    if (!account) return core::fail(core::errc::not_found, "the guest has no account");
+    return uow->sessions().list_for_account(account->id);
+}
+
+core::result<int> accounts::revoke_sessions(core::merchant_id m, std::string_view email, const actor& who) {
+    auto uow = db_.begin(store::tx::write);
+    const auto guest = uow->guests().find_by_email(m, email);
+    if (!guest) return core::fail(core::errc::not_found, "customer not found");
+    const auto account = uow->accounts().find_by_guest(m, guest->id);
+    if (!account) return core::fail(core::errc::not_found, "the guest has no account");
+    const auto now = clock_.now();
+    const int revoked = uow->sessions().revoke_all(account->id, now);
+    audit(*uow, m, who, audit_kind::sessions_revoked, "ok", guest->id, now, {{"count", revoked}});
+    uow->commit();
+    return revoked;
 }
 
 }  // namespace guestd::domain

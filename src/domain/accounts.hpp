@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "domain/audit.hpp"
 #include "domain/credentials.hpp"
 #include "domain/passwords.hpp"
 #include "domain/profile_fields.hpp"
@@ -54,11 +55,13 @@ public:
 
     /// Creates the account or replaces its password, revoking every session. not_found for an unknown guest, or
     /// one with no account that no longer qualifies; invalid_argument when the password breaks the policy.
-    core::result<void> set_password(core::merchant_id m, std::string_view email, std::string_view password);
+    core::result<void> set_password(core::merchant_id m, std::string_view email, std::string_view password,
+                                    const actor& who = {});
 
     /// Checks the password and issues a guest token for (merchant, partner). not_found for an unknown email;
     /// unauthenticated for a wrong password or no account; resource_exhausted while locked.
-    core::result<std::string> login(const bearer_identity& by, std::string_view email, std::string_view password);
+    core::result<std::string> login(const bearer_identity& by, std::string_view email, std::string_view password,
+                                    const actor& who = {});
 
     /// The guest behind a session.
     core::result<store::guest> profile(core::merchant_id m, core::guest_id g);
@@ -67,13 +70,19 @@ public:
     /// when the new email belongs to another guest; invalid_argument when a non-clearable field is nulled.
     core::result<store::guest> update_profile(core::merchant_id m, core::guest_id g,
                                               const std::vector<profile_change>& changes,
-                                              std::optional<std::int64_t> if_match);
+                                              std::optional<std::int64_t> if_match, const actor& who = {});
 
     /// Non-cancelled reservations, newest arrival first, with the merchant's name.
     core::result<std::vector<reservation_view>> reservations(core::merchant_id m, core::guest_id g);
 
     /// The guest by email with its account and reservation count (the CLI's `guest show`).
     core::result<guest_view> show(core::merchant_id m, std::string_view email);
+
+    /// The sessions of the guest's account, newest first. not_found without guest or account.
+    core::result<std::vector<store::session>> sessions(core::merchant_id m, std::string_view email);
+
+    /// Revokes every live session of the guest's account; returns how many.
+    core::result<int> revoke_sessions(core::merchant_id m, std::string_view email, const actor& who = {});
 
 private:
     store::database& db_;

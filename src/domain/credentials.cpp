@@ -28,17 +28,56 @@ core::result<new_merchant> credentials::add_merchant(core::merchant_id id, std::
     store::merchant m{.id = id, .name = created.name, .created_at = clock_.now()};
     if (auto r = uow->merchants().insert(m, digest(created.hotel_token)); !r)
         return core::fail(core::errc::already_exists, "merchant " + std::to_string(id.value) + " already exists");
+    audit(*uow, id, {}, audit_kind::credentials_created, "ok", std::nullopt, m.created_at,
+          {{"credential", "hotel_token"}});
     uow->commit();
     return created;
 }
 
-core::result<std::string> credentials::rotate_hotel_token(core::merchant_id id) {
+core::result<std::string> credentials::rotate_hotel_token(core::merchant_id id, core::unix_seconds overlap,
+                                                          const actor& who) {
+    if (overlap < 0 || overlap > 30 * 24 * 3600)
+        return core::invalid("invalid overlap", {{"overlap", "must be 0 to 30 days"}});
     std::string token = random_token();
+    const auto now = clock_.now();
     auto uow = db_.begin(store::tx::write);
-    if (!uow->merchants().set_hotel_token(id, digest(token)))
+    if (!uow->merchants().set_hotel_token(id, digest(token), overlap > 0 ? now + overlap : 0))
         return core::fail(core::errc::not_found, "merchant " + std::to_string(id.value) + " does not exist");
+    audit(*uow, id, who, audit_kind::credentials_rotated, "ok", std::nullopt, now,
+          {{"credential", "hotel_token"}, {"overlap_seconds", overlap}});
     uow->commit();
     return token;
+}
+
+core::result<new_partner> credentials::rotate_partner(core::partner_id id, core::unix_seconds overlap,
+                                                      const actor& who) {
+    if (overlap < 0 || overlap > 30 * 24 * 3600)
+        return core::invalid("invalid overlap", {{"overlap", "must be 0 to 30 days"}});
+    const auto now = clock_.now();
+    auto uow = db_.begin(store::tx::write);
+    const auto p = uow->partners().find(id);
+    if (!p) return core::fail(core::errc::not_found, "partner " + std::to_string(id.value) + " does not exist");
+    new_partner rotated{.id = id, .name = p->name, .merchants = p->merchants, .b2b = p->b2b,
+                        .partner_token = random_token(), .client_id = p->client_id, .client_secret = random_token()};
+    uow->partners().rotate(id, digest(rotated.partner_token), digest(rotated.client_secret),
+                           overlap > 0 ? now + overlap : 0);
+    for (auto m : p->merchants)
+        audit(*uow, m, who, audit_kind::credentials_rotated, "ok", std::nullopt, now,
+              {{"credential", "partner"}, {"partner_id", id.value}, {"overlap_seconds", overlap}});
+    uow->commit();
+    return rotated;
+}
+
+core::result<void> credentials::disable_partner(core::partner_id id, const actor& who) {
+    const auto now = clock_.now();
+    auto uow = db_.begin(store::tx::write);
+    const auto p = uow->partners().find(id);
+    if (!p) return core::fail(core::errc::not_found, "partner " + std::to_string(id.value) + " does not exist");
+    uow->partners().set_disabled(id, true);
+    for (auto m : p->merchants)
+        audit(*uow, m, who, audit_kind::credentials_disabled, "ok", std::nullopt, now, {{"partner_id", id.value}});
+    uow->commit();
+    return {};
 }
 
 core::result<store::merchant> credentials::update_settings(core::merchant_id id, const settings_change& change) {
@@ -58,6 +97,8 @@ core::result<store::merchant> credentials::update_settings(core::merchant_id id,
         bad.push_back({"mail-from", "must be an email address, optionally \"Name <address>\""});
     if (change.password_min_length && (*change.password_min_length < 8 || *change.password_min_length > 128))
         bad.push_back({"password-min-length", "must be 8 to 128"});
+    if (change.audit_retention_days && (*change.audit_retention_days < 0 || *change.audit_retention_days > 36500))
+        bad.push_back({"audit-retention-days", "must be 0 (keep forever) to 36500"});
     if (!bad.empty()) return core::invalid("invalid settings", std::move(bad));
 
     auto uow = db_.begin(store::tx::write);
@@ -68,6 +109,7 @@ core::result<store::merchant> credentials::update_settings(core::merchant_id id,
     if (change.reset_code_ttl) m->reset_code_ttl = *change.reset_code_ttl;
     if (change.mail_from) m->mail_from = *change.mail_from;
     if (change.password_min_length) m->password_min_length = *change.password_min_length;
+    if (change.audit_retention_days) m->audit_retention_days = *change.audit_retention_days;
     uow->merchants().update_settings(*m);
     uow->commit();
     return *m;
@@ -116,6 +158,9 @@ core::result<new_partner> credentials::add_partner(std::string_view name,
                      .client_secret_hash = digest(created.client_secret), .b2b = b2b, .merchants = granted,
                      .created_at = clock_.now()};
     created.id = uow->partners().insert(p, digest(created.partner_token));
+    for (auto m : granted)
+        audit(*uow, m, {}, audit_kind::credentials_created, "ok", std::nullopt, p.created_at,
+              {{"credential", "partner"}, {"partner_id", created.id.value}, {"b2b", b2b}});
     uow->commit();
     return created;
 }
@@ -145,9 +190,14 @@ core::result<basic_identity> credentials::authenticate_basic(std::string_view cl
     if (client_id.empty() || client_id.size() > max_token_length || secret.size() > max_token_length) return refuse();
     auto uow = db_.begin(store::tx::read);
     const auto partner = uow->partners().find_by_client_id(client_id);
-    // Hash the presented secret whether or not the client exists, then compare in constant time.
+    // Hash the presented secret whether or not the client exists, then compare in constant time with the
+    // current secret and, during a rotation's overlap, the previous one.
     const auto presented = digest(secret);
-    if (!partner || partner->disabled || !digests_equal(presented, partner->client_secret_hash)) return refuse();
+    if (!partner || partner->disabled) return refuse();
+    const bool current = digests_equal(presented, partner->client_secret_hash);
+    const bool previous = partner->previous_valid_until > clock_.now() &&
+                          digests_equal(presented, partner->previous_client_secret_hash);
+    if (!current && !previous) return refuse();
     return basic_identity{partner->id, partner->b2b, partner->merchants};
 }
 

@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "domain/audit.hpp"
 #include "store/store.hpp"
 
 #include <optional>
@@ -57,6 +58,7 @@ struct settings_change {
     std::optional<int> reset_code_ttl;
     std::optional<std::string> mail_from;
     std::optional<int> password_min_length;
+    std::optional<int> audit_retention_days;
 };
 
 /// The verification field names a merchant may require (Paytronix demographic names).
@@ -71,9 +73,17 @@ public:
     /// that is not positive or an empty name.
     core::result<new_merchant> add_merchant(core::merchant_id id, std::string_view name);
 
-    /// Replaces the merchant's hotel token with a fresh one and returns it; the old one stops working at once.
-    /// not_found for an unknown merchant.
-    core::result<std::string> rotate_hotel_token(core::merchant_id id);
+    /// Replaces the merchant's hotel token with a fresh one and returns it; the old one keeps working for
+    /// `overlap` seconds (0: stops at once). not_found for an unknown merchant.
+    core::result<std::string> rotate_hotel_token(core::merchant_id id, core::unix_seconds overlap = 0,
+                                                 const actor& who = {});
+
+    /// New partner token and client secret (the client id stays); the old ones keep working for `overlap`
+    /// seconds. Returns the partner with its new secrets. not_found for an unknown partner.
+    core::result<new_partner> rotate_partner(core::partner_id id, core::unix_seconds overlap, const actor& who = {});
+
+    /// Disables the partner: every call with its credentials gets 401 from now on. not_found when unknown.
+    core::result<void> disable_partner(core::partner_id id, const actor& who = {});
 
     /// Applies a settings change after checking every value; invalid_argument names the bad ones, not_found an
     /// unknown merchant. Returns the merchant as stored.

@@ -134,7 +134,7 @@ core::result<batch_counts> crm::push_customers(core::merchant_id m, const std::v
 }
 
 core::result<batch_counts> crm::add_to_list(core::merchant_id m, std::string_view list,
-                                            const std::vector<list_member>& members) {
+                                            const std::vector<list_member>& members, const actor& who) {
     auto uow = db_.begin(store::tx::write);
     const auto now = clock_.now();
     batch_counts counts;
@@ -166,20 +166,28 @@ core::result<batch_counts> crm::add_to_list(core::merchant_id m, std::string_vie
             if (changed) (void)uow->guests().update(*guest);
             id = guest->id;
         }
-        if (uow->email_lists().add(m, list, id, now))
+        if (uow->email_lists().add(m, list, id, now)) {
             ++counts.created;
-        else
+            uow->consents().append({.merchant = m, .guest = id, .at = now, .kind = "email_list.joined",
+                                    .partner = who.partner, .source_address = who.client_address,
+                                    .detail = std::string(list)});
+        } else {
             ++counts.updated;
+        }
     }
     uow->commit();
     return counts;
 }
 
-core::result<void> crm::remove_from_list(core::merchant_id m, std::string_view list, std::string_view email) {
+core::result<void> crm::remove_from_list(core::merchant_id m, std::string_view list, std::string_view email,
+                                     const actor& who) {
     auto uow = db_.begin(store::tx::write);
     const auto guest = uow->guests().find_by_email(m, email);
     if (!guest || !uow->email_lists().remove(m, list, guest->id))
         return core::fail(core::errc::not_found, "member not found");
+    uow->consents().append({.merchant = m, .guest = guest->id, .at = clock_.now(), .kind = "email_list.left",
+                            .partner = who.partner, .source_address = who.client_address,
+                            .detail = std::string(list)});
     uow->commit();
     return {};
 }

@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "domain/audit.hpp"
 #include "store/store.hpp"
 
 #include <optional>
@@ -75,10 +76,11 @@ public:
 
     /// Adds members to a list, creating unknown guests. added = new memberships, updated = already members.
     core::result<batch_counts> add_to_list(core::merchant_id m, std::string_view list,
-                                           const std::vector<list_member>& members);
+                                           const std::vector<list_member>& members, const actor& who = {});
 
     /// Removes the guest with that email from the list; not_found when not a member.
-    core::result<void> remove_from_list(core::merchant_id m, std::string_view list, std::string_view email);
+    core::result<void> remove_from_list(core::merchant_id m, std::string_view list, std::string_view email,
+                                        const actor& who = {});
 
     /// Replaces the named customer fields' values and the named stay fields of the guest's reservations.
     core::result<custom_fields_result> set_custom_fields(core::merchant_id m, std::string_view email,

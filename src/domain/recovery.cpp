@@ -143,20 +143,25 @@ reset_answer recovery::request(const reset_request& r) {
         uow->commit();
         return hide(failure("guestmanagement.user_not_found", "no account matches that identifier"));
     }
+    const auto refuse = [&](std::string_view reason) {
+        audit(*uow, r.merchant, r.who, audit_kind::reset_requested, "refused", account->guest, now,
+              {{"reason", reason}, {"b2b", r.b2b}});
+        uow->commit();
+    };
     const auto guest = uow->guests().find(r.merchant, account->guest);
     if (!guest || !guest->fields.email || guest->fields.email->empty()) {
-        uow->commit();
+        refuse("no email");
         return hide(failure("guestmanagement.no_email", "the account has no email address"));
     }
     for (const auto& f : required) {
         const auto* mine = verification_value(guest->fields, f);
         if (mine == nullptr || !*mine || !same_text(**mine, r.verification.at(f))) {
-            uow->commit();
+            refuse("verification failed");
             return hide(failure("guestmanagement.verification_failed", "the verification fields do not match"));
         }
     }
     if (uow->resets().count_since(account->id, now - hour) >= settings_.emails_per_hour) {
-        uow->commit();
+        refuse("hourly cap");
         return hide(failure("guestmanagement.rate_limited", "too many reset requests for this account; retry later"));
     }
 
@@ -183,13 +188,16 @@ reset_answer recovery::request(const reset_request& r) {
     auto message = compose("reset", ctx, now, uow->merchants().find_template(r.merchant, "reset", ctx.language));
     message.merchant = r.merchant;
     uow->outbox().enqueue(message);
+    audit(*uow, r.merchant, r.who, audit_kind::reset_requested, "ok", account->guest, now,
+          {{"b2b", r.b2b}, {"caller_code", r.caller_code.has_value()}});
     uow->commit();
     if (mail_queued_) mail_queued_();
     return hide({.result = answer::kind::success, .email = *guest->fields.email});
 }
 
 core::result<void> recovery::complete(std::string_view code, std::string_view new_password,
-                                      std::string_view client_address, std::optional<core::merchant_id> merchant) {
+                                      std::string_view client_address, std::optional<core::merchant_id> merchant,
+                                      const actor& who) {
     const auto now = clock_.now();
     const auto window = settings_.completion_window;
     {
@@ -212,12 +220,17 @@ core::result<void> recovery::complete(std::string_view code, std::string_view ne
         auto uow = db_.begin(store::tx::read);
         const auto reset = uow->resets().find_by_code(hash);
         if (!reset || (merchant && reset->merchant != *merchant)) return unknown();
+        const auto refused = [&](std::string_view reason, std::string message, std::string code) {
+            auto w = db_.begin(store::tx::write);
+            audit(*w, reset->merchant, who, audit_kind::reset_completed, "refused", std::nullopt, now,
+                  {{"reason", reason}, {"account_id", reset->account.value}});
+            w->commit();
+            return core::fail(core::errc::failed_precondition, std::move(message), std::move(code));
+        };
         if (reset->used_at)
-            return core::fail(core::errc::failed_precondition, "this reset code was already used",
-                              "code:guestmanagement.reset_code_used");
+            return refused("used", "this reset code was already used", "code:guestmanagement.reset_code_used");
         if (reset->voided_at || reset->expires_at <= now)
-            return core::fail(core::errc::failed_precondition, "this reset code has expired",
-                              "code:guestmanagement.reset_code_expired");
+            return refused("expired", "this reset code has expired", "code:guestmanagement.reset_code_expired");
         if (const auto m = uow->merchants().find(reset->merchant)) min_length = m->password_min_length;
     }
     if (auto ok = check_password_policy(new_password, min_length); !ok) {
@@ -250,6 +263,7 @@ core::result<void> recovery::complete(std::string_view code, std::string_view ne
         message.merchant = m->id;
         uow->outbox().enqueue(message);
     }
+    audit(*uow, m->id, who, audit_kind::reset_completed, "ok", account->guest, now);
     uow->commit();
     if (mail_queued_) mail_queued_();
     return {};

@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "domain/audit.hpp"
 #include "domain/passwords.hpp"
 #include "store/store.hpp"
 
@@ -30,6 +31,7 @@ struct reset_request {
     std::optional<std::string> caller_code;         // sendGuestResetPasswordCode's resetCode
     bool b2b = false;
     std::string client_address;
+    actor who;  // for the audit trail
 };
 
 /// What the caller is told. For anonymous callers every outcome but more_info is `success` with the email the
@@ -73,7 +75,7 @@ public:
     /// failed_precondition (expired, used or voided; detail "code:guestmanagement.reset_code_expired" /
     /// "...reset_code_used"), resource_exhausted (too many attempts from this address).
     core::result<void> complete(std::string_view code, std::string_view new_password, std::string_view client_address,
-                                std::optional<core::merchant_id> merchant = std::nullopt);
+                                std::optional<core::merchant_id> merchant = std::nullopt, const actor& who = {});
 
     /// What the page should show for a code, without spending it.
     code_state inspect(std::string_view code);

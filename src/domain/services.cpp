@@ -15,7 +15,8 @@ services::services(store::database& db, const core::clock& clock, std::unique_pt
       credentials_(std::make_unique<domain::credentials>(db, clock)),
       accounts_(std::make_unique<domain::accounts>(db, clock, *passwords_)),
       crm_(std::make_unique<domain::crm>(db, clock)),
-      recovery_(std::make_unique<domain::recovery>(db, clock, *passwords_, std::move(recovery))) {}
+      recovery_(std::make_unique<domain::recovery>(db, clock, *passwords_, std::move(recovery))),
+      privacy_(std::make_unique<domain::privacy>(db, clock)) {}
 
 services::~services() = default;
 

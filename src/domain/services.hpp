@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/clock.hpp"
+#include "domain/privacy.hpp"
 #include "domain/recovery.hpp"
 #include "store/store.hpp"
 
@@ -24,6 +25,7 @@ public:
     domain::accounts& accounts() { return *accounts_; }
     domain::crm& crm() { return *crm_; }
     domain::recovery& recovery() { return *recovery_; }
+    domain::privacy& privacy() { return *privacy_; }
     store::database& db() { return db_; }
     const core::clock& clock() const { return clock_; }
 
@@ -35,6 +37,7 @@ private:
     std::unique_ptr<domain::accounts> accounts_;
     std::unique_ptr<domain::crm> crm_;
     std::unique_ptr<domain::recovery> recovery_;
+    std::unique_ptr<domain::privacy> privacy_;
 };
 
 }  // namespace guestd::domain

@@ -429,7 +429,7 @@ TEST_F(ResetVerification, MerchantSetPrintsTheWholeSettings) {
     const json::object s = merchant_set(1234, {"--reset-verification-fields", "lastName,postalCode"});
     EXPECT_EQ(json::value(s), parse_json(R"({"merchant_id": 1234, "name": "Hotel Test", "password_min_length": 8,
         "reset_verification_fields": ["lastName", "postalCode"], "reset_link_template": "", "reset_code_ttl": 600,
-        "mail_from": ""})"));
+        "mail_from": "", "audit_retention_days": 365})"));
 }
 
 TEST_F(ResetVerification, MoreInfoComesForKnownAndUnknownAccountsAlike) {

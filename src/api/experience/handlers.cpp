@@ -1,5 +1,6 @@
 #include "api/experience/handlers.hpp"
 
+#include "api/actor.hpp"
 #include "api/errors.hpp"
 #include "api/experience/mapping.hpp"
 #include "domain/accounts.hpp"
@@ -67,13 +68,13 @@ core::result<response> account_exists(const call& c) {
 }
 
 core::result<response> update_password(const call& c) {
-    if (auto done = c.services.accounts().set_password(*c.who.merchant, field(c, "email"), field(c, "password")); !done)
+    if (auto done = c.services.accounts().set_password(*c.who.merchant, field(c, "email"), field(c, "password"), actor_of(c)); !done)
         return std::unexpected(done.error());
     return response{.status = 200, .body = {}, .content_type = {}};
 }
 
 core::result<response> login(const call& c) {
-    auto token = c.services.accounts().login(bearer(c), field(c, "email"), field(c, "password"));
+    auto token = c.services.accounts().login(bearer(c), field(c, "email"), field(c, "password"), actor_of(c));
     if (!token) return std::unexpected(token.error());
     return json_response(200, json::object{{"token", *token}});
 }
@@ -86,7 +87,7 @@ core::result<response> get_guest_information(const call& c) {
 
 core::result<response> put_guest_information(const call& c) {
     auto guest = c.services.accounts().update_profile(*c.who.merchant, *c.who.guest,
-                                                      profile_changes(c.body.as_object()), if_match(c.req));
+                                                      profile_changes(c.body.as_object()), if_match(c.req), actor_of(c));
     if (!guest) return std::unexpected(guest.error());
     return guest_response(*guest);
 }
@@ -133,13 +134,13 @@ core::result<response> add_list_members(const call& c) {
         };
         members.push_back({std::string(m.at("email").as_string()), text("firstname"), text("lastname"), text("language")});
     }
-    const auto counts = c.services.crm().add_to_list(*c.who.merchant, body.at("list").as_string(), members);
+    const auto counts = c.services.crm().add_to_list(*c.who.merchant, body.at("list").as_string(), members, actor_of(c));
     if (!counts) return std::unexpected(counts.error());
     return json_response(200, json::object{{"added", counts->created}, {"updated", counts->updated}});
 }
 
 core::result<response> remove_list_member(const call& c) {
-    if (auto done = c.services.crm().remove_from_list(*c.who.merchant, *c.req.query("list"), *c.req.query("email")); !done)
+    if (auto done = c.services.crm().remove_from_list(*c.who.merchant, *c.req.query("list"), *c.req.query("email"), actor_of(c)); !done)
         return std::unexpected(done.error());
     return json_response(200, json::object{{"removed", true}});
 }

@@ -1,5 +1,6 @@
 #include "api/paytronix/handlers.hpp"
 
+#include "api/actor.hpp"
 #include "api/errors.hpp"
 #include "domain/recovery.hpp"
 #include "domain/services.hpp"
@@ -62,7 +63,8 @@ core::result<response> request_reset(const call& c, bool caller_code_allowed) {
     const bool b2b = auth != nullptr && auth->is_string() && auth->get_string() == "b2b";
     if (b2b && !c.who.b2b) return failure("guestmanagement.b2b_not_allowed", "this client has no b2b rights");
 
-    domain::reset_request r{.merchant = *merchant, .b2b = b2b, .client_address = c.req.client_address};
+    domain::reset_request r{.merchant = *merchant, .b2b = b2b, .client_address = c.req.client_address,
+                            .who = actor_of(c)};
     for (const auto& [name, kind] : identifier_names)
         if (auto v = field(body, name)) r.identifiers.emplace_back(kind, std::move(*v));
     for (auto name : verification_names)
@@ -94,7 +96,7 @@ core::result<response> complete_reset(const call& c) {
     const auto merchant = granted_merchant(c);
     if (!merchant) return failure("guestmanagement.permission_denied", "merchant not available to this client");
     auto done = c.services.recovery().complete(body.at("resetCode").as_string(), body.at("newPassword").as_string(),
-                                               c.req.client_address, *merchant);
+                                               c.req.client_address, *merchant, actor_of(c));
     if (done) return json_response(200, json::object{{"result", "success"}});
 
     // The domain's outcomes are answers, not transport errors: 200 with the failure body and its code.

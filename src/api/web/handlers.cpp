@@ -1,5 +1,7 @@
 #include "api/web/handlers.hpp"
 
+#include "api/actor.hpp"
+
 #include "api/web/page.hpp"
 #include "core/log.hpp"
 #include "domain/recovery.hpp"
@@ -128,7 +130,7 @@ core::result<response> reset_submit(const call& c) {
         }
 
         // Complete the reset; the domain counts the attempt and has the last word on the code and the policy
-        const auto done = recovery.complete(code, password, c.req.client_address);
+        const auto done = recovery.complete(code, password, c.req.client_address, std::nullopt, actor_of(c));
         if (!done) return refusal_page(c, done.error(), std::move(code), state);
         return outcome_page(200, outcome::success, state.merchant_name);
     } catch (const core::backend_error& e) {

@@ -35,6 +35,7 @@ public:
         throw std::logic_error("the http tests use no database");
     }
     bool ping() override { return false; }
+    void scrub() override {}
 };
 
 // Where the slow handlers wait, so a test decides when they finish.

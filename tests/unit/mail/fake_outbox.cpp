@@ -65,6 +65,7 @@ public:
     }
 
     bool retry(std::int64_t, store::unix_seconds) override { throw std::logic_error("not used by the worker"); }
+    int erase_recipient(core::merchant_id, std::string_view) override { throw std::logic_error("not used by the worker"); }
 
     int backlog() override {
         {
@@ -98,6 +99,8 @@ public:
     store::reset_store& resets() override { throw std::logic_error("not used by the worker"); }
     store::throttle_store& throttles() override { throw std::logic_error("not used by the worker"); }
     store::outbox_store& outbox() override { return outbox_; }
+    store::audit_store& audit() override { throw std::logic_error("not used by the worker"); }
+    store::consent_store& consents() override { throw std::logic_error("not used by the worker"); }
 
     void commit() override {
         std::lock_guard lock(db_.state_mutex_);

@@ -17,6 +17,7 @@ class fake_outbox_database final : public store::database {
 public:
     std::unique_ptr<store::unit_of_work> begin(store::tx mode) override;
     bool ping() override { return true; }
+    void scrub() override {}
 
     /// Makes the n-th begin() from now (1 = the next one) throw a transient core::backend_error.
     void fail_begin(int n);
