@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build everything, run the whole test suite (unit, contract,
-# integration). Exits non-zero on any failure.
+# integration, browser), then build the Debian package, install it, run it as the service would, and purge it.
+# Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
