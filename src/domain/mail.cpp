@@ -1,5 +1,6 @@
 #include "domain/mail.hpp"
 
+#include "core/text.hpp"
 #include "domain/secrets.hpp"
 
 #include <sodium.h>
@@ -62,21 +63,6 @@ std::string rfc5322_date(core::unix_seconds t) {
     return buf;
 }
 
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 void replace_all(std::string& s, std::string_view what, std::string_view with) {
     for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + with.size()))
         s.replace(at, what.size(), with);
@@ -85,7 +71,7 @@ void replace_all(std::string& s, std::string_view what, std::string_view with) {
 /// Fills a template's placeholders; `escape` HTML-escapes every value (the HTML part).
 std::string fill(std::string text, const mail_context& ctx, bool french, bool escape) {
     const std::string hello = std::string(french ? "Bonjour" : "Hello") + (ctx.firstname.empty() ? "" : " " + ctx.firstname);
-    const auto value = [&](std::string_view v) { return escape ? html_escape(v) : std::string(v); };
+    const auto value = [&](std::string_view v) { return escape ? core::html_escape(v) : std::string(v); };
     replace_all(text, "{hello}", value(hello));
     replace_all(text, "{merchant}", value(ctx.merchant_name));
     replace_all(text, "{firstname}", value(ctx.firstname));

@@ -1,5 +1,7 @@
 #include "api/web/page.hpp"
 
+#include "core/text.hpp"
+
 #include <cctype>
 #include <string>
 #include <utility>
@@ -82,10 +84,10 @@ std::string document(std::string_view title, std::string_view merchant_name, std
     std::string out;
     out.reserve(head.size() + after_title.size() + main_html.size() + tail.size() + 128);
     out += head;
-    out += html_escape(title);
+    out += core::html_escape(title);
     if (!merchant_name.empty()) {
         out += " - ";
-        out += html_escape(merchant_name);
+        out += core::html_escape(merchant_name);
     }
     out += after_title;
     out += main_html;
@@ -96,7 +98,7 @@ std::string document(std::string_view title, std::string_view merchant_name, std
 /// "<p class="lead">For your <strong>Name</strong> account.</p>", or nothing without a name.
 std::string merchant_line(std::string_view merchant_name) {
     if (merchant_name.empty()) return {};
-    return "<p class=\"lead\">For your <strong>" + html_escape(merchant_name) + "</strong> account.</p>\n";
+    return "<p class=\"lead\">For your <strong>" + core::html_escape(merchant_name) + "</strong> account.</p>\n";
 }
 
 struct outcome_text {
@@ -170,22 +172,6 @@ std::optional<std::string> decode_component(std::string_view in) {
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 std::string render_form(const form_view& view) {
     const std::string min_length = std::to_string(view.password_min_length);
     const bool has_error = !view.error.empty();
@@ -196,11 +182,11 @@ std::string render_form(const form_view& view) {
     std::string main = "<main>\n<h1>Choose a new password</h1>\n";
     main += merchant_line(view.merchant_name);
     if (has_error) {
-        main += "<div class=\"alert\" id=\"form-error\" role=\"alert\"><p>" + html_escape(view.error) +
+        main += "<div class=\"alert\" id=\"form-error\" role=\"alert\"><p>" + core::html_escape(view.error) +
                 "</p></div>\n";
     }
     main += "<form method=\"post\" action=\"reset-password\">\n";
-    main += "<input type=\"hidden\" name=\"code\" value=\"" + html_escape(view.code) + "\">\n";
+    main += "<input type=\"hidden\" name=\"code\" value=\"" + core::html_escape(view.code) + "\">\n";
     main += "<label for=\"password\">New password</label>\n";
     main += "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required "
             "minlength=\"" + min_length + "\" aria-describedby=\"" + described_by + "\"" + invalid + ">\n";
@@ -225,9 +211,9 @@ std::string render_outcome(outcome what, std::string_view merchant_name, int ret
     const bool ok = what == outcome::success;
     std::string main = ok ? "<main class=\"success\">\n" : "<main>\n";
     main += ok ? "<div role=\"status\">\n" : "<div role=\"alert\">\n";
-    main += "<h1>" + html_escape(text.title) + "</h1>\n";
+    main += "<h1>" + core::html_escape(text.title) + "</h1>\n";
     main += merchant_line(merchant_name);
-    main += "<p>" + html_escape(explanation) + "</p>\n";
+    main += "<p>" + core::html_escape(explanation) + "</p>\n";
     main += "</div>\n</main>\n";
     return document(text.title, merchant_name, main);
 }

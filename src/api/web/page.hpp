@@ -42,9 +42,6 @@ std::string render_outcome(outcome what, std::string_view merchant_name = {}, in
 /// The page's stylesheet, served at /reset-password.css.
 std::string_view stylesheet() noexcept;
 
-/// Text made safe for an HTML text node or a double-quoted attribute value (& < > " ' escaped).
-std::string html_escape(std::string_view text);
-
 /// Form fields by name, first occurrence wins.
 using form_fields = std::map<std::string, std::string, std::less<>>;
 

@@ -1,6 +1,7 @@
 // The reset page's pure pieces: what each page shows (and never shows), escaping, the security headers and the
 // form-body parser.
 #include "api/web/page.hpp"
+#include "core/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,9 +21,9 @@ std::string_view header(const response& r, std::string_view name) {
 }
 
 TEST(HtmlEscape, EscapesEveryCharacterThatCouldOpenMarkupOrCloseAnAttribute) {
-    EXPECT_EQ(html_escape(R"(<a href="x">Tom & Jerry's</a>)"),
+    EXPECT_EQ(core::html_escape(R"(<a href="x">Tom & Jerry's</a>)"),
               "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
-    EXPECT_EQ(html_escape("Hôtel Plage"), "Hôtel Plage");
+    EXPECT_EQ(core::html_escape("Hôtel Plage"), "Hôtel Plage");
 }
 
 TEST(RenderForm, PutsTheCodeInAHiddenFieldAndTheMinimumLengthOnBothInputs) {

@@ -1,0 +1,12 @@
+// Small text helpers shared by the layers that write HTML (the reset page, the emails).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace guestd::core {
+
+/// text with &, <, >, " and ' replaced by their HTML entities: safe inside elements and quoted attributes.
+std::string html_escape(std::string_view text);
+
+}  // namespace guestd::core
