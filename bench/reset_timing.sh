@@ -7,28 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-300}
 
-scripts/install-deps.sh
-cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DGUESTD_BUILD_TESTS=OFF -DGUESTD_BUILD_BENCH=ON >/dev/null
-cmake --build build/bench --target guestd >/dev/null
-guestd=build/bench/src/cli/guestd
-
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-field() { grep -o "\"$1\":\"[^\"]*\"" | cut -d'"' -f4; }
-
-db="$work/bench.db"
-hotel=$("$guestd" merchant add --db "$db" --id 1 --name "Bench Hotel" | field hotel_token)
-creds=$("$guestd" partner add --db "$db" --name Bench --merchant 1)
-partner=$(echo "$creds" | field partner_token)
-basic="$(echo "$creds" | field client_id):$(echo "$creds" | field client_secret)"
-auth="Authorization: Bearer $partner:$hotel"
-
-"$guestd" serve --db "$db" --listen 127.0.0.1:0 --log-level warn --mail-spool "$work/mail" >"$work/out" 2>"$work/err" &
-server=$!
-for _ in $(seq 50); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
-base=$(head -1 "$work/out" | sed 's/.*listening on //')
+. bench/lib.sh
+bench_build guestd
+bench_server
+basic="$client_id:$client_secret"
 
 # One account per pair, so no request meets the hourly cap of 3 emails.
 for start in $(seq 1 100 "$pairs"); do

@@ -10,27 +10,10 @@ duration=${1:-10}
 guests=200
 accounts=40
 
-scripts/install-deps.sh
-cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DGUESTD_BUILD_TESTS=OFF -DGUESTD_BUILD_BENCH=ON >/dev/null
-cmake --build build/bench --target guestd bench_hash >/dev/null
-guestd=build/bench/src/cli/guestd
-
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-field() { grep -o "\"$1\":\"[^\"]*\"" | cut -d'"' -f4; }
-
+. bench/lib.sh
+bench_build guestd bench_hash
 # A merchant, a partner, and guests with bookings; some of them with accounts.
-db="$work/bench.db"
-hotel=$("$guestd" merchant add --db "$db" --id 1 --name "Bench Hotel" | field hotel_token)
-partner=$("$guestd" partner add --db "$db" --name Bench --merchant 1 | field partner_token)
-auth="Authorization: Bearer $partner:$hotel"
-
-"$guestd" serve --db "$db" --listen 127.0.0.1:0 --log-level warn >"$work/out" 2>"$work/err" &
-server=$!
-for _ in $(seq 50); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
-base=$(head -1 "$work/out" | sed 's/.*listening on //')
+bench_server
 
 batch=""
 for i in $(seq 1 "$guests"); do
