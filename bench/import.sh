@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Import throughput: generated bookings files (JSON Lines and CSV; two bookings per customer, one room, one stay
+# custom field) loaded by a release `guestd import` into a fresh SQLite database under GNU time, at 100,000 rows
+# and at the full size, printing rows/s and peak RSS (the two sizes should peak alike: the import streams). The
+# dry runs (read, parse, validate, map; no store) show how much of the time is the importer's own.
+# Usage: bench/import.sh [rows, default 1000000]; GUESTD=path/to/guestd measures that binary instead of building one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-1000000}
+
+if [ -n "${GUESTD:-}" ]; then
+  guestd=$GUESTD
+else
+  scripts/install-deps.sh
+  cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DGUESTD_BUILD_TESTS=OFF -DGUESTD_BUILD_BENCH=ON >/dev/null
+  cmake --build build/bench --target guestd >/dev/null
+  guestd=build/bench/src/cli/guestd
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# generate ROWS FORMAT > FILE: bookings BK-1..BK-ROWS, customer C-k with guestk@example.com for bookings 2k-1, 2k.
+generate() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+n, fmt = int(sys.argv[1]), sys.argv[2]
+w = sys.stdout.write
+if fmt == "csv":
+    w("reference,status,creation,arrival,departure,totalamount,currency,rooms.0.type,rooms.0.name,rooms.0.number,"
+      "extra_attributes.Payment,customer.reference,customer.firstname,customer.lastname,customer.email,"
+      "customer.country,customer.language\n")
+for i in range(1, n + 1):
+    m, d, c = i % 12 + 1, i % 27 + 1, (i + 1) // 2
+    if fmt == "csv":
+        w(f"BK-{i},valid,2021-{m:02d}-01 15:22:00,2021-{m:02d}-{d:02d},2021-{m:02d}-{d + 1:02d},{i % 900 + 100}.50,"
+          f"EUR,DBL,Double,{i % 400},pending,C-{c},Guest,Number{c},guest{c}@example.com,FR,fr\n")
+    else:
+        w(f'{{"reference":"BK-{i}","status":"valid","creation":"2021-{m:02d}-01 15:22:00",'
+          f'"arrival":"2021-{m:02d}-{d:02d}","departure":"2021-{m:02d}-{d + 1:02d}","totalamount":"{i % 900 + 100}.50",'
+          f'"currency":"EUR","rooms":[{{"type":"DBL","name":"Double","number":{i % 400}}}],'
+          f'"extra_attributes":{{"Payment":"pending"}},"customer":{{"reference":"C-{c}","firstname":"Guest",'
+          f'"lastname":"Number{c}","email":"guest{c}@example.com","country":"FR","language":"fr"}}}}\n')
+PY
+}
+
+# measure LABEL FILE [IMPORT FLAGS]: a fresh database with merchant 1, then the import under /usr/bin/time -v.
+measure() {
+  local label=$1 file=$2
+  shift 2
+  local db="$work/import.db"
+  rm -f "$db" "$db-wal" "$db-shm"
+  "$guestd" merchant add --db "$db" --id 1 --name "Bench Hotel" >/dev/null
+  if ! /usr/bin/time -v -o "$work/time" "$guestd" import --db "$db" --merchant 1 --kind bookings "$@" "$file" \
+      >"$work/summary" 2>"$work/stderr"; then
+    echo "import failed:" >&2; cat "$work/stderr" "$work/summary" >&2; exit 1
+  fi
+  local rps rss elapsed
+  rps=$(grep -o '"rows_per_second":[0-9]*' "$work/summary" | cut -d: -f2)
+  elapsed=$(grep -o '"elapsed_seconds":[0-9.]*' "$work/summary" | cut -d: -f2)
+  rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$work/time")
+  printf "%-36s %9s rows/s %8s s %8s MiB peak RSS\n" "$label" "$rps" "$elapsed" "$rss"
+}
+
+small=$((rows < 100000 ? rows : 100000))
+echo "generating $rows bookings as JSON Lines and CSV in $work ..."
+generate "$rows" jsonl >"$work/bookings.jsonl"
+generate "$rows" csv >"$work/bookings.csv"
+head -n "$small" "$work/bookings.jsonl" >"$work/small.jsonl"
+head -n "$((small + 1))" "$work/bookings.csv" >"$work/small.csv"
+
+echo "command: /usr/bin/time -v $guestd import --db DB --merchant 1 --kind bookings FILE   (cores: $(nproc))"
+measure "jsonl $small rows" "$work/small.jsonl"
+measure "jsonl $rows rows" "$work/bookings.jsonl"
+measure "csv   $small rows" "$work/small.csv"
+measure "csv   $rows rows" "$work/bookings.csv"
+measure "jsonl $rows rows, --dry-run" "$work/bookings.jsonl" --dry-run
+measure "csv   $rows rows, --dry-run" "$work/bookings.csv" --dry-run
