@@ -1,5 +1,7 @@
 #include "cli/cli.hpp"
 
+#include "cli/import_command.hpp"
+
 #include "api/endpoints.hpp"
 #include "api/experience/mapping.hpp"
 #include "app/app.hpp"
@@ -319,6 +321,9 @@ int run(int argc, char** argv) {
     guest_show->add_option("--merchant", guest_merchant, "Merchant id")->required();
     guest_show->add_option("--email", guest_email, "The guest's email")->required();
 
+    // import (src/cli/import_command.cpp)
+    auto import = add_import_command(app);
+
     // openapi
     auto* openapi = app.add_subcommand("openapi", "Print the OpenAPI 3.1 document (docs/openapi.yaml)");
     add_db_option(*openapi, db);
@@ -334,6 +339,7 @@ int run(int argc, char** argv) {
             if (!config_file.empty()) apply_config_file(*serve, config_file);
             return app::serve(serve_config, std::cout);
         }
+        if (import->parsed()) return import->run();
         if (openapi->parsed()) {
             std::cout << api::openapi_document();
             return 0;
