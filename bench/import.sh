@@ -2,7 +2,8 @@
 # Import throughput: generated bookings files (JSON Lines and CSV; two bookings per customer, one room, one stay
 # custom field) loaded by a release `guestd import` into a fresh SQLite database under GNU time, at 100,000 rows
 # and at the full size, printing rows/s and peak RSS (the two sizes should peak alike: the import streams). The
-# dry runs (read, parse, validate, map; no store) show how much of the time is the importer's own.
+# dry runs (read, parse, validate, map; no store) show how much of the time is the importer's own. CPU seconds
+# (user + system, both threads) show how much of the wall time other work on a shared machine took.
 # Usage: bench/import.sh [rows, default 1000000]; GUESTD=path/to/guestd measures that binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,11 +56,12 @@ measure() {
       >"$work/summary" 2>"$work/stderr"; then
     echo "import failed:" >&2; cat "$work/stderr" "$work/summary" >&2; exit 1
   fi
-  local rps rss elapsed
+  local rps rss elapsed cpu
   rps=$(grep -o '"rows_per_second":[0-9]*' "$work/summary" | cut -d: -f2)
   elapsed=$(grep -o '"elapsed_seconds":[0-9.]*' "$work/summary" | cut -d: -f2)
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$work/time")
-  printf "%-36s %9s rows/s %8s s %8s MiB peak RSS\n" "$label" "$rps" "$elapsed" "$rss"
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$work/time")
+  printf "%-34s %8s rows/s %8s s wall %7s s CPU %7s MiB peak RSS\n" "$label" "$rps" "$elapsed" "$cpu" "$rss"
 }
 
 small=$((rows < 100000 ? rows : 100000))

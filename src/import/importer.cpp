@@ -14,9 +14,14 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <thread>
 #include <vector>
@@ -136,60 +141,231 @@ struct members_kind {
     std::string list_name;
 };
 
-/// Where a batched item came from, for its reject row: its line and its text in the batch's raw arena.
+/// Where a row came from: its first line and its text in the batch's arena.
 struct origin {
     std::uint64_t line = 0;
     std::size_t raw_at = 0;
     std::size_t raw_size = 0;
 };
 
-/// Validates, maps and batches items of one kind, and commits each batch through the domain.
+/// A refused row and why.
+struct refusal {
+    origin from;
+    std::string reason;
+};
+
+/// Rows on their way from the reader to the domain: the items that passed the schema and the mapping, and the
+/// rows refused before reaching the domain, with the running totals at the batch's end.
+template <class Item>
+struct batch {
+    std::vector<Item> items;
+    std::vector<origin> origins;     // one per item
+    std::vector<refusal> refused;    // in line order
+    std::string raws;                // the rows' texts (cut to max_reject_raw_bytes), back to back
+    std::uint64_t rows = 0;          // rows read up to this batch's end
+    std::uint64_t bytes = 0;         // bytes read up to this batch's end
+
+    origin keep(std::uint64_t line, std::string_view raw) {
+        const std::string_view kept = truncate_utf8(raw, max_reject_raw_bytes);
+        const origin o{line, raws.size(), kept.size()};
+        raws += kept;
+        return o;
+    }
+};
+
+/// Hands batches from the reading thread to the committing one, at most `capacity` waiting, so reading stays a
+/// little ahead of the store and memory stays flat. Either side may stop the other.
+template <class T>
+class handoff {
+public:
+    explicit handoff(std::size_t capacity) : capacity_(capacity) {}
+
+    /// Waits for room; false when the consumer has gone.
+    bool push(T&& v) {
+        std::unique_lock lock(mutex_);
+        room_.wait(lock, [&] { return queue_.size() < capacity_ || cancelled_; });
+        if (cancelled_) return false;
+        queue_.push_back(std::move(v));
+        ready_.notify_one();
+        return true;
+    }
+
+    /// Waits for a batch; nothing once the producer has finished and everything was taken.
+    std::optional<T> pop() {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return !queue_.empty() || finished_; });
+        if (queue_.empty()) return std::nullopt;
+        T v = std::move(queue_.front());
+        queue_.pop_front();
+        room_.notify_one();
+        return v;
+    }
+
+    /// The producer is done (normally or not).
+    void finish() {
+        std::lock_guard lock(mutex_);
+        finished_ = true;
+        ready_.notify_all();
+    }
+
+    /// The consumer stops taking; a waiting producer returns.
+    void cancel() {
+        std::lock_guard lock(mutex_);
+        cancelled_ = true;
+        room_.notify_all();
+    }
+
+    bool cancelled() {
+        std::lock_guard lock(mutex_);
+        return cancelled_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::condition_variable room_;
+    std::deque<T> queue_;
+    std::size_t capacity_;
+    bool finished_ = false;
+    bool cancelled_ = false;
+};
+
+/// The reading side: checks each record as the push API would check an item and cuts the rows into batches.
 template <class Kind>
-class importer {
+class batcher {
 public:
     using item = typename Kind::item;
 
-    importer(domain::crm& crm, const import_options& options, Kind kind, const reject_fn& on_reject)
-        : crm_(crm), options_(options), kind_(std::move(kind)), on_reject_(on_reject) {
-        items_.reserve(std::min(options_.batch, std::size_t{1000}));
-        origins_.reserve(items_.capacity());
-    }
+    batcher(const import_options& options, const Kind& kind, handoff<batch<item>>& out)
+        : options_(options), kind_(kind), out_(out) {}
 
     /// Counts one record read from the file.
-    void count_row() noexcept { ++counts_.rows; }
+    void count_row() noexcept { ++rows_; }
 
     /// Refuses a record before it became an item.
-    void reject(std::uint64_t line, std::string_view reason, std::string_view raw) {
-        ++counts_.rejected;
-        on_reject_(line, reason, raw);
+    void refuse(std::uint64_t line, std::string reason, std::string_view raw) {
+        current_.refused.push_back({current_.keep(line, raw), std::move(reason)});
     }
 
-    /// Checks a parsed record as the push API would, and queues it; commits when the batch is full.
+    /// Checks a parsed record as the push API checks each item of its array, and queues the mapped item.
     void add(json::value&& v, std::uint64_t line, std::string_view raw) {
-        // The schema, exactly as the API applies it to each array item
+        // The schema, exactly as the API applies it
         if (auto fields = api::validate(v, Kind::schema()); !fields.empty())
-            return reject(line, describe(fields, Kind::list), raw);
+            return refuse(line, describe(fields, Kind::list), raw);
 
         // The mapping, with the value rules the schema cannot express
         auto mapped = kind_.map(std::move(v));
-        if (!mapped) return reject(line, describe(mapped.error(), Kind::list), raw);
+        if (!mapped) return refuse(line, describe(mapped.error(), Kind::list), raw);
         if (options_.dry_run) return;
-
-        // Queue it with where it came from
-        const std::string_view kept = truncate_utf8(raw, max_reject_raw_bytes);
-        origins_.push_back({line, raws_.size(), kept.size()});
-        raws_ += kept;
-        items_.push_back(std::move(*mapped));
-        if (items_.size() >= options_.batch) flush();
+        current_.origins.push_back(current_.keep(line, raw));
+        current_.items.push_back(std::move(*mapped));
     }
 
-    /// Commits what is queued.
-    void flush() {
-        if (items_.empty()) return;
-        commit(items_, origins_);
-        items_.clear();
-        origins_.clear();
-        raws_.clear();
+    /// Hands the batch over when it is full (or, with `last`, whatever it holds); false when the committing
+    /// side has stopped.
+    bool cut(const input_buffer& in, bool last = false) {
+        if (!last && rows_ - cut_at_ < options_.batch) return true;
+        cut_at_ = rows_;
+        current_.rows = rows_;
+        current_.bytes = in.bytes_read();
+        const bool taken = out_.push(std::move(current_));
+        current_ = {};
+        current_.items.reserve(std::min(options_.batch, std::size_t{1000}));
+        return taken;
+    }
+
+private:
+    const import_options& options_;
+    const Kind& kind_;
+    handoff<batch<item>>& out_;
+    batch<item> current_;
+    std::uint64_t rows_ = 0;
+    std::uint64_t cut_at_ = 0;  // rows_ when the last batch was handed over
+};
+
+/// Bytes each CSV row's JSON is built in before it spills to the heap.
+constexpr std::size_t row_arena_bytes = 64 * 1024;
+
+template <class Kind>
+core::result<void> read_csv(batcher<Kind>& out, input_buffer& in, const warning_fn& on_warning) {
+    csv_reader reader(in);
+    csv_record rec;
+    if (!reader.next(rec)) return {};
+
+    // The header: every column a path into the item, checked against its schema before any row
+    if (!rec.error.empty()) return core::invalid("bad CSV header", {{"line 1", rec.error}});
+    if (!valid_utf8(rec.raw)) return core::invalid("bad CSV header", {{"line 1", "invalid UTF-8"}});
+    auto builder = row_builder::compile(rec.cells, Kind::schema());
+    if (!builder) return std::unexpected(std::move(builder.error()));
+    if (on_warning) {
+        for (const auto& column : builder->unknown_columns())
+            on_warning("column '" + column + "' is not a field guestd knows; the API passes such keys through "
+                       "unchecked, so check its spelling");
+    }
+    reader.expect_cells(builder->columns());
+
+    // Each row: cells to JSON in a reused arena, then the same checks as a JSON Lines item
+    const auto arena = std::make_unique<unsigned char[]>(row_arena_bytes);
+    while (reader.next(rec)) {
+        out.count_row();
+        if (!rec.error.empty()) {
+            out.refuse(rec.line, rec.error, rec.raw);
+        } else if (!valid_utf8(rec.raw)) {
+            out.refuse(rec.line, "invalid UTF-8", rec.raw);
+        } else {
+            json::monotonic_resource mr(arena.get(), row_arena_bytes);
+            const json::storage_ptr sp(&mr);
+            out.add(json::value(builder->build(rec.cells, sp)), rec.line, rec.raw);
+        }
+        if (!out.cut(in)) return {};
+    }
+    return {};
+}
+
+template <class Kind>
+core::result<void> read_jsonl(batcher<Kind>& out, input_buffer& in) {
+    jsonl_reader reader(in);
+    jsonl_line line;
+    while (reader.next(line)) {
+        out.count_row();
+        if (line.too_long) {
+            out.refuse(line.line, "longer than " + std::to_string(max_record_bytes) + " bytes", line.text);
+        } else if (auto v = api::parse_json(line.text); !v) {
+            // The API's parser refuses invalid UTF-8 too; name it, as it is the likelier fix
+            out.refuse(line.line, valid_utf8(line.text) ? text_or("not valid JSON", v.error().detail) : "invalid UTF-8",
+                       line.text);
+        } else {
+            out.add(std::move(*v), line.line, line.text);
+        }
+        if (!out.cut(in)) return {};
+    }
+    return {};
+}
+
+/// The committing side: each batch's items through the domain, refusals to the reject callback in line order.
+template <class Kind>
+class committer {
+public:
+    using item = typename Kind::item;
+
+    committer(domain::crm& crm, const import_options& options, const Kind& kind, const reject_fn& on_reject,
+              const progress_fn& on_progress)
+        : crm_(crm), options_(options), kind_(kind), on_reject_(on_reject), on_progress_(on_progress) {}
+
+    /// Commits a batch; rows the domain refuses join the batch's other refusals.
+    void take(batch<item>& b) {
+        refused_ = &b.refused;
+        commit(b.items, b.origins);
+
+        // Report the refusals in line order: the domain's come after the reader's otherwise
+        std::stable_sort(b.refused.begin(), b.refused.end(),
+                         [](const refusal& x, const refusal& y) { return x.from.line < y.from.line; });
+        for (const auto& r : b.refused) {
+            ++counts_.rejected;
+            on_reject_(r.from.line, r.reason, std::string_view(b.raws).substr(r.from.raw_at, r.from.raw_size));
+        }
+        counts_.rows = b.rows;
+        if (on_progress_) on_progress_(counts_, b.bytes);
     }
 
     const import_counts& counts() const noexcept { return counts_; }
@@ -210,7 +386,7 @@ private:
             const auto bad = failing_index(done.error(), Kind::list, items.size());
             if (!bad) {
                 // An error that names no item: one at a time, so it is pinned on the items it concerns
-                if (items.size() == 1) return refuse(from[0], describe(done.error(), Kind::list));
+                if (items.size() == 1) return refused_->push_back({from[0], describe(done.error(), Kind::list)});
                 for (std::size_t i = 0; i < items.size(); ++i) {
                     std::vector<item> one;
                     one.push_back(std::move(items[i]));
@@ -218,7 +394,7 @@ private:
                 }
                 return;
             }
-            refuse(from[*bad], describe(done.error(), Kind::list));
+            refused_->push_back({from[*bad], describe(done.error(), Kind::list)});
             // The items before the bad one passed in the failed transaction; commit them on their own
             if (*bad > 0) {
                 std::vector<item> head(std::make_move_iterator(items.begin()),
@@ -242,94 +418,52 @@ private:
         }
     }
 
-    void refuse(const origin& o, const std::string& reason) {
-        reject(o.line, reason, std::string_view(raws_).substr(o.raw_at, o.raw_size));
-    }
-
     domain::crm& crm_;
     const import_options& options_;
-    Kind kind_;
+    const Kind& kind_;
     const reject_fn& on_reject_;
+    const progress_fn& on_progress_;
     import_counts counts_;
-    std::vector<item> items_;
-    std::vector<origin> origins_;
-    std::string raws_;  // the queued items' texts, back to back
+    std::vector<refusal>* refused_ = nullptr;  // the batch being committed's
 };
 
-/// Rows between two progress reports.
-constexpr std::uint64_t progress_every = 512;
-
-/// Bytes each CSV row's JSON is built in before it spills to the heap.
-constexpr std::size_t row_arena_bytes = 64 * 1024;
-
-template <class Kind>
-core::result<import_counts> import_csv(importer<Kind>& imp, input_buffer& in, const progress_fn& on_progress,
-                                       const warning_fn& on_warning) {
-    csv_reader reader(in);
-    csv_record rec;
-    if (!reader.next(rec)) return imp.counts();
-
-    // The header: every column a path into the item, checked against its schema before any row
-    if (!rec.error.empty()) return core::invalid("bad CSV header", {{"line 1", rec.error}});
-    if (!valid_utf8(rec.raw)) return core::invalid("bad CSV header", {{"line 1", "invalid UTF-8"}});
-    auto builder = row_builder::compile(rec.cells, Kind::schema());
-    if (!builder) return std::unexpected(std::move(builder.error()));
-    if (on_warning) {
-        for (const auto& column : builder->unknown_columns())
-            on_warning("column '" + column + "' is not a field guestd knows; the API passes such keys through "
-                       "unchecked, so check its spelling");
-    }
-    reader.expect_cells(builder->columns());
-
-    // Each row: cells to JSON in a reused arena, then the same path as a JSON Lines item
-    const auto arena = std::make_unique<unsigned char[]>(row_arena_bytes);
-    while (reader.next(rec)) {
-        imp.count_row();
-        if (!rec.error.empty()) {
-            imp.reject(rec.line, rec.error, rec.raw);
-        } else if (!valid_utf8(rec.raw)) {
-            imp.reject(rec.line, "invalid UTF-8", rec.raw);
-        } else {
-            json::monotonic_resource mr(arena.get(), row_arena_bytes);
-            const json::storage_ptr sp(&mr);
-            imp.add(json::value(builder->build(rec.cells, sp)), rec.line, rec.raw);
-        }
-        if (on_progress && imp.counts().rows % progress_every == 0) on_progress(imp.counts(), in.bytes_read());
-    }
-    return imp.counts();
-}
-
-template <class Kind>
-core::result<import_counts> import_jsonl(importer<Kind>& imp, input_buffer& in, const progress_fn& on_progress) {
-    jsonl_reader reader(in);
-    jsonl_line line;
-    while (reader.next(line)) {
-        imp.count_row();
-        if (line.too_long) {
-            imp.reject(line.line, "longer than " + std::to_string(max_record_bytes) + " bytes", line.text);
-        } else if (auto v = api::parse_json(line.text); !v) {
-            // The API's parser refuses invalid UTF-8 too; name it, as it is the likelier fix
-            imp.reject(line.line, valid_utf8(line.text) ? text_or("not valid JSON", v.error().detail) : "invalid UTF-8",
-                       line.text);
-        } else {
-            imp.add(std::move(*v), line.line, line.text);
-        }
-        if (on_progress && imp.counts().rows % progress_every == 0) on_progress(imp.counts(), in.bytes_read());
-    }
-    return imp.counts();
-}
+/// Batches waiting between the reader and the store: enough to keep both busy, few enough to keep memory flat.
+constexpr std::size_t batches_in_flight = 2;
 
 template <class Kind>
 core::result<import_counts> import_all(domain::crm& crm, input_buffer& in, const import_options& options, Kind kind,
                                        const reject_fn& on_reject, const progress_fn& on_progress,
                                        const warning_fn& on_warning) {
-    importer<Kind> imp(crm, options, std::move(kind), on_reject);
-    auto counts = options.format == file_format::csv ? import_csv(imp, in, on_progress, on_warning)
-                                                      : import_jsonl(imp, in, on_progress);
-    if (!counts) return counts;
-    imp.flush();
-    if (on_progress) on_progress(imp.counts(), in.bytes_read());
-    return imp.counts();
+    using item = typename Kind::item;
+    handoff<batch<item>> queue(batches_in_flight);
+
+    // Read, check and map on one thread...
+    core::result<void> read_result;
+    std::exception_ptr read_failure;
+    std::thread reader([&] {
+        try {
+            batcher<Kind> out(options, kind, queue);
+            read_result = options.format == file_format::csv ? read_csv(out, in, on_warning) : read_jsonl(out, in);
+            if (read_result) out.cut(in, true);
+        } catch (...) {
+            read_failure = std::current_exception();
+        }
+        queue.finish();
+    });
+
+    // ...and commit on this one; whatever stops this side stops the reader too
+    committer<Kind> store(crm, options, kind, on_reject, on_progress);
+    try {
+        while (auto b = queue.pop()) store.take(*b);
+    } catch (...) {
+        queue.cancel();
+        reader.join();
+        throw;
+    }
+    reader.join();
+    if (read_failure) std::rethrow_exception(read_failure);
+    if (!read_result) return std::unexpected(std::move(read_result.error()));
+    return store.counts();
 }
 
 }  // namespace

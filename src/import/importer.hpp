@@ -34,7 +34,7 @@ std::optional<file_format> format_of_path(std::string_view path) noexcept;
 inline constexpr std::size_t max_batch = 100000;
 
 struct import_options {
-    core::merchant_id merchant;
+    core::merchant_id merchant{0};
     item_kind kind = item_kind::bookings;
     file_format format = file_format::csv;
     std::string list;        // email_list: the list the members join
@@ -52,13 +52,15 @@ struct import_counts {
 /// Receives each refused row: its first physical line, why, and its original text.
 using reject_fn = std::function<void(std::uint64_t line, std::string_view reason, std::string_view raw)>;
 
-/// Receives the counts and the bytes read so far, every few hundred rows.
+/// Receives the counts and the bytes read so far, after each batch.
 using progress_fn = std::function<void(const import_counts& counts, std::uint64_t bytes_read)>;
 
 /// Receives a warning about the file that does not stop the import (a CSV column naming no known field).
 using warning_fn = std::function<void(std::string_view message)>;
 
-/// Imports every record of `in`. invalid_argument "bad CSV header" (fields naming the column) before anything is
+/// Imports every record of `in`: one thread reads, checks and maps while the calling one commits, each batch
+/// (options.batch rows) in one domain call; the callbacks run on the calling thread, except on_warning, which
+/// runs on the reading thread before the first row. invalid_argument "bad CSV header" (fields naming the column) before anything is
 /// written when the header does not fit the item schema; invalid_argument for an email list name the API would
 /// refuse. Store faults that outlast a few retries throw core::backend_error; batches committed before stay.
 core::result<import_counts> run_import(domain::crm& crm, input_buffer& in, const import_options& options,

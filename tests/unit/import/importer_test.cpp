@@ -24,10 +24,7 @@ struct rejected_row {
     std::uint64_t line = 0;
     std::string reason;
     std::string raw;
-    friend bool operator==(const rejected_row&, const rejected_row&) = default;
 };
-
-void PrintTo(const rejected_row& r, std::ostream* os) { *os << "{" << r.line << ", \"" << r.reason << "\"}"; }
 
 /// A booking line for reference whose customer C-<customer> has that email.
 std::string booking(std::string_view reference, std::string_view customer, std::string_view email,
