@@ -79,15 +79,17 @@ std::unique_ptr<import_command> add_import_command(CLI::App& app) {
         "import", "Load bookings, PMS customers or email-list members from a CSV or JSON Lines file. Exit codes: 0 "
                   "all imported, 3 some rows rejected (see the reject file), 1 an error, 2 bad flags.");
     // Values are taken as text and checked in run(), so every bad flag exits with the same code
-    cmd->add_option("--db", c->db_, "SQLite database file")->envname("GUESTD_DB")->capture_default_str();
-    cmd->add_option("--merchant", c->merchant_, "Merchant id (required)");
-    cmd->add_option("--kind", c->kind_, "bookings, customers or email-list (required)");
-    cmd->add_option("--list", c->list_, "With --kind email-list: the list the members join (required there)");
-    cmd->add_option("--format", c->format_, "csv or jsonl (default: from FILE's extension: .csv, .jsonl, .ndjson)");
-    cmd->add_option("--batch", c->batch_, "Rows per transaction (1 to 100000)")->capture_default_str();
-    cmd->add_option("--rejects", c->rejects_, "Where bad rows go (default: FILE.rejects.csv)");
+    cmd->add_option("--db", c->db_, "SQLite database file")->envname("GUESTD_DB")->type_name("PATH")->capture_default_str();
+    cmd->add_option("--merchant", c->merchant_, "Merchant id (required)")->type_name("ID");
+    cmd->add_option("--kind", c->kind_, "bookings, customers or email-list (required)")->type_name("KIND");
+    cmd->add_option("--list", c->list_, "With --kind email-list: the list the members join (required there)")->type_name("NAME");
+    cmd->add_option("--format", c->format_, "csv or jsonl (default: from FILE's extension: .csv, .jsonl, .ndjson)")
+        ->type_name("FORMAT");
+    cmd->add_option("--batch", c->batch_, "Rows per transaction (1 to 100000)")->type_name("N")->capture_default_str();
+    cmd->add_option("--rejects", c->rejects_, "Where bad rows go (default: FILE.rejects.csv)")->type_name("PATH");
     cmd->add_flag("--dry-run", c->dry_run_, "Validate every row without writing anything");
-    cmd->add_option("file", c->file_, "The file to import; CSV has a header row of field paths (customer.email)");
+    cmd->add_option("file", c->file_, "The file to import; CSV has a header row of field paths (customer.email)")
+        ->type_name("FILE");
     cmd->allow_extras();
     c->cmd_ = cmd;
     return c;

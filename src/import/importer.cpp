@@ -267,7 +267,7 @@ public:
         if (!last && rows_ - cut_at_ < options_.batch) return true;
         cut_at_ = rows_;
         current_.rows = rows_;
-        current_.bytes = in.bytes_read();
+        current_.bytes = in.bytes_read() - in.data().size();  // up to the current record, not the read-ahead
         const bool taken = out_.push(std::move(current_));
         current_ = {};
         current_.items.reserve(std::min(options_.batch, std::size_t{1000}));
