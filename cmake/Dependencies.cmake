@@ -7,6 +7,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 
 # zxcvbn: the header comes from libzxcvbn-dev, the library from libzxcvbn0.
 find_path(ZXCVBN_INCLUDE_DIR zxcvbn.h REQUIRED)

@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-system1.81-dev
   libsodium-dev libsqlite3-dev sqlite3 libcli11-dev libzxcvbn-dev libzxcvbn0 libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpq-dev postgresql       # the PostgreSQL backend, and the server its tests start (scripts/pg-test-cluster.sh)
   wrk time
   python3 python3-aiosmtpd   # a real SMTP server for the mail tests
   chromium nodejs npm        # the browser test: Debian's Chromium driven by playwright-core from npm
