@@ -242,6 +242,19 @@ TEST_F(Importer, CustomersMapTheirAddressAndCustomFields) {
     EXPECT_EQ(ann->guest.custom_fields[0].value, "gold");
 }
 
+TEST_F(Importer, ACustomerClashCostsOnlyTheClashingRow) {
+    const std::string text = R"({"reference": "C-1", "email": "a@example.com"})" "\n"
+                             R"({"reference": "C-2", "email": "b@example.com"})" "\n"
+                             R"({"reference": "C-2", "email": "a@example.com"})" "\n"
+                             R"({"reference": "C-3", "email": "c@example.com"})" "\n";
+    const auto counts = import(text, {.kind = item_kind::customers, .format = file_format::jsonl});
+    ASSERT_TRUE(counts.has_value());
+    EXPECT_EQ(counts->created, 3u);
+    EXPECT_EQ(rejected_lines(), (std::vector<std::uint64_t>{3}));
+    EXPECT_EQ(rejects_.at(0).reason, "email: already used by another guest");
+    EXPECT_TRUE(guest("c@example.com").has_value());
+}
+
 TEST_F(Importer, EmailListMembersJoinAndCountAsUpdatedTheSecondTime) {
     const std::string text = "email,firstname,language\nx@example.com,Xavier,fr\ny@example.com,,de\nnot an email,,\n";
     const import_options options{.kind = item_kind::email_list, .format = file_format::csv, .list = "news"};
