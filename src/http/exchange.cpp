@@ -70,9 +70,10 @@ boost::json::object access_log_fields(const exchange_record& r) {
     };
 }
 
-void record(const exchange_record& r) {
-    core::log(core::log_level::info, "request", access_log_fields(r));
+void count(const exchange_record& r) {
     core::metrics::observe_request(method_label(r.method), r.endpoint, r.status, r.duration_ms / 1000.0);
 }
+
+void log_access(const exchange_record& r) { core::log(core::log_level::info, "request", access_log_fields(r)); }
 
 }  // namespace guestd::http

@@ -38,7 +38,11 @@ struct exchange_record {
 /// The access-log fields of r: ids, sizes and timings only, never headers, bodies or the query string.
 boost::json::object access_log_fields(const exchange_record& r);
 
-/// Writes r's access-log line and counts it in the request metrics.
-void record(const exchange_record& r);
+/// Counts the exchange in the metrics. Called before the answer is written, so a client that reads the answer
+/// and then asks /metrics always finds its request counted.
+void count(const exchange_record& r);
+
+/// Writes the access-log line (after the answer, when bytes_out is known).
+void log_access(const exchange_record& r);
 
 }  // namespace guestd::http

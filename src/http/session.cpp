@@ -317,16 +317,19 @@ asio::awaitable<bool> connection::respond(api::response res, unsigned version, b
     out.prepare_payload();
     if (head) out.body().clear();
 
+    // Count the exchange before the client can read the answer, so what it asks of /metrics next includes it.
+    rec.status = res.status;
+    rec.duration_ms = std::chrono::duration<double, std::milli>(clock_type::now() - started).count();
+    count(rec);
+
     // Write it within the write timeout.
     arm(k_write_timeout);
     auto [ec, wrote] = co_await bhttp::async_write(socket_, out, as_result);
     disarm();
 
-    // Log and count the exchange, whether or not the client stayed to read the answer.
-    rec.status = res.status;
+    // Log the exchange, whether or not the client stayed to read the answer.
     rec.bytes_out += wrote;
-    rec.duration_ms = std::chrono::duration<double, std::milli>(clock_type::now() - started).count();
-    record(rec);
+    log_access(rec);
     co_return !ec;
 }
 
