@@ -293,8 +293,9 @@ core::result<void> read_csv(batcher<Kind>& out, input_buffer& in, const warning_
     if (!reader.next(rec)) return {};
 
     // The header: every column a path into the item, checked against its schema before any row
-    if (!rec.error.empty()) return core::invalid("bad CSV header", {{"line 1", rec.error}});
-    if (!valid_utf8(rec.raw)) return core::invalid("bad CSV header", {{"line 1", "invalid UTF-8"}});
+    const std::string at = "line " + std::to_string(rec.line);
+    if (!rec.error.empty()) return core::invalid("bad CSV header", {{at, rec.error}});
+    if (!valid_utf8(rec.raw)) return core::invalid("bad CSV header", {{at, "invalid UTF-8"}});
     auto builder = row_builder::compile(rec.cells, Kind::schema());
     if (!builder) return std::unexpected(std::move(builder.error()));
     if (on_warning) {
