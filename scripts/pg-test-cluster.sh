@@ -38,8 +38,10 @@ stop_cluster() {
   [ -f "$state_dir/datadir" ] || return 0
   local data
   data="$(cat "$state_dir/datadir")"
-  if [ -f "$data/postmaster.pid" ]; then
-    as_owner "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+  if [ -f "$data/data/postmaster.pid" ]; then
+    # A server that is already gone leaves a stale pid file: say so and delete its data all the same.
+    as_owner "$bindir/pg_ctl" -D "$data/data" -m immediate -w stop >/dev/null ||
+      echo "$0: no server to stop in $data/data" >&2
   fi
   case "$data" in
     /tmp/guestd-pg.*) rm -rf "$data" ;;
