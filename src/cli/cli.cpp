@@ -331,7 +331,8 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        const int code = app.exit(e);
+        return import->parsed() && code != 0 ? 2 : code;  // import documents 2 for every bad flag
     }
 
     try {

@@ -6,6 +6,9 @@
 
 namespace guestd::core {
 
+/// True when a and b are equal ignoring ASCII case (emails, usernames).
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
 /// text with &, <, >, " and ' replaced by their HTML entities: safe inside elements and quoted attributes.
 std::string html_escape(std::string_view text);
 

@@ -1,5 +1,6 @@
 #include "domain/accounts.hpp"
 
+#include "core/text.hpp"
 #include "domain/secrets.hpp"
 
 #include <boost/json/array.hpp>
@@ -13,12 +14,6 @@ namespace {
 const char* const wrong_password = "The password provided for the customer is incorrect.";
 
 core::result<void> customer_not_found() { return core::fail(core::errc::not_found, "customer not found"); }
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 core::result<std::string> locked_for(core::unix_seconds remaining) {
     return core::exhausted("too many failed logins, retry later", static_cast<int>(std::max<core::unix_seconds>(1, remaining)));
@@ -183,7 +178,7 @@ core::result<store::guest> accounts::update_profile(core::merchant_id m, core::g
     // A username that was the old email follows the email.
     const auto& new_email = guest->fields.email;
     if (new_email && old_email && *new_email != *old_email) {
-        if (const auto account = uow->accounts().find_by_guest(m, g); account && iequals(account->username, *old_email))
+        if (const auto account = uow->accounts().find_by_guest(m, g); account && core::iequals(account->username, *old_email))
             uow->accounts().set_username(account->id, *new_email);
     }
     boost::json::array fields;

@@ -1,8 +1,10 @@
 #include "domain/crm.hpp"
 
+#include "core/text.hpp"
 #include "domain/profile_fields.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace guestd::domain {
 namespace {
@@ -51,14 +53,20 @@ struct resolved {
 
 core::result<resolved> upsert_customer(store::unit_of_work& uow, core::merchant_id m, const pms_customer& c,
                                        core::unix_seconds now, std::string_view prefix) {
-    auto by_reference = uow.guests().find_by_reference(m, c.reference);
-    std::optional<store::guest> by_email;
-    if (c.fields.email) by_email = uow.guests().find_by_email(m, *c.fields.email);
-    if (by_reference && by_email && by_reference->id != by_email->id)
+    const auto clash = [&] {
         return core::invalid("invalid request", {{std::string(prefix) + "email", "already used by another guest"}});
+    };
+    auto by_reference = uow.guests().find_by_reference(m, c.reference);
+    // The email needs its own look-up only when it is not already the referenced guest's.
+    const bool same_email = by_reference && c.fields.email && by_reference->fields.email &&
+                            core::iequals(*by_reference->fields.email, *c.fields.email);
+    std::optional<store::guest> by_email;
+    if (c.fields.email && !same_email) by_email = uow.guests().find_by_email(m, *c.fields.email);
+    if (by_reference && by_email && by_reference->id != by_email->id) return clash();
 
+    const bool found_by_reference = by_reference.has_value();
     std::optional<store::guest> existing = by_reference ? std::move(by_reference) : std::move(by_email);
-    store::guest g = existing ? std::move(*existing) : store::guest{.merchant = m};
+    store::guest g = existing ? *existing : store::guest{.merchant = m};
     for (auto name : pms_owned) {
         const auto* f = find_profile_field(name);
         g.fields.*(f->member) = c.fields.*(f->member);
@@ -68,16 +76,18 @@ core::result<resolved> upsert_customer(store::unit_of_work& uow, core::merchant_
 
     resolved r;
     if (existing) {
-        if (!uow.guests().update(g))
-            return core::invalid("invalid request", {{std::string(prefix) + "email", "already used by another guest"}});
+        // A push that changes nothing writes nothing: the version (the ETag partners hold) stays.
+        const bool changed = g.fields != existing->fields || g.identity_document_number != existing->identity_document_number ||
+                             g.custom_fields != existing->custom_fields;
+        if (changed && !uow.guests().update(g)) return clash();
         r.id = g.id;
     } else {
         g.created_at = now;
         auto id = uow.guests().insert(g);
-        if (!id) return core::invalid("invalid request", {{std::string(prefix) + "email", "already used by another guest"}});
+        if (!id) return clash();
         r = {*id, true};
     }
-    uow.guests().set_reference(m, c.reference, r.id);
+    if (!found_by_reference) uow.guests().set_reference(m, c.reference, r.id);
     return r;
 }
 
@@ -122,7 +132,7 @@ core::result<batch_counts> crm::push_customers(core::merchant_id m, const std::v
     const auto now = clock_.now();
     batch_counts counts;
     for (std::size_t i = 0; i < customers.size(); ++i) {
-        auto guest = upsert_customer(*uow, m, customers[i], now, at("customers", i, ""));
+        auto guest = upsert_customer(*uow, m, customers[i], now, at("customers", i, "") + ".");
         if (!guest) return std::unexpected(guest.error());
         if (guest->created)
             ++counts.created;

@@ -1,5 +1,6 @@
 #include "domain/recovery.hpp"
 
+#include "core/text.hpp"
 #include "domain/mail.hpp"
 #include "domain/secrets.hpp"
 
@@ -24,13 +25,7 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool same_text(std::string_view a, std::string_view b) {
-    a = trim(a);
-    b = trim(b);
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+bool same_text(std::string_view a, std::string_view b) { return core::iequals(trim(a), trim(b)); }
 
 /// The guest's value for a Paytronix verification field name.
 const store::opt_string* verification_value(const store::profile& p, std::string_view name) {

@@ -84,6 +84,29 @@ TEST_F(Crm, CustomerPushReplacesPmsFieldsButKeepsMobile) {
     EXPECT_EQ(g.custom_fields[0].name, "vip");
 }
 
+TEST_F(Crm, ARepeatedPushChangesNothingNotEvenTheVersion) {
+    pms_customer c{.reference = "C1"};
+    c.fields.email = "a@example.com";
+    c.fields.city = "Paris";
+    ASSERT_TRUE(services_->crm().push_customers(merchant_, {c}));
+    const auto before = show("a@example.com")->guest.version;
+    EXPECT_EQ(services_->crm().push_customers(merchant_, {c}).value().updated, 1);
+    EXPECT_EQ(show("a@example.com")->guest.version, before);
+    c.fields.city = "Lyon";
+    ASSERT_TRUE(services_->crm().push_customers(merchant_, {c}));
+    EXPECT_EQ(show("a@example.com")->guest.version, before + 1);
+}
+
+TEST_F(Crm, CustomerErrorsNameTheItemAndTheField) {
+    ASSERT_TRUE(services_->crm().push_bookings(merchant_, {booking("B1", "C1", "a@example.com"),
+                                                           booking("B2", "C2", "b@example.com")}));
+    pms_customer c{.reference = "C1"};
+    c.fields.email = "b@example.com";
+    auto r = services_->crm().push_customers(merchant_, {c});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().fields.at(0).field, "customers[0].email");
+}
+
 TEST_F(Crm, EmailListMembershipQualifiesAndLeavingUnqualifies) {
     auto added = services_->crm().add_to_list(merchant_, "news", {{"n@example.com", "Nina", {}, "fr"}}).value();
     EXPECT_EQ(added.created, 1);
