@@ -9,6 +9,7 @@
 #include "http/server.hpp"
 #include "mail/transport.hpp"
 #include "mail/worker.hpp"
+#include "store/postgres/postgres_database.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 
 #include <algorithm>
@@ -32,10 +33,15 @@ core::log_level parse_level(const std::string& s) {
 
 }  // namespace
 
+bool is_postgres(std::string_view db) {
+    return db.starts_with("postgresql://") || db.starts_with("postgres://") || db.find('=') != std::string_view::npos;
+}
+
 std::unique_ptr<system> open(const std::string& db_path, unsigned connections, domain::recovery_settings recovery) {
     domain::init_crypto();
     auto sys = std::make_unique<system>();
-    sys->db = store::sqlite::open({.path = db_path, .pool_size = connections}, sys->clock);
+    sys->db = is_postgres(db_path) ? store::postgres::open({.conninfo = db_path, .pool_size = connections}, sys->clock)
+                                   : store::sqlite::open({.path = db_path, .pool_size = connections}, sys->clock);
     sys->services = std::make_unique<domain::services>(*sys->db, sys->clock, std::make_unique<domain::passwords>(),
                                                        std::move(recovery));
     return sys;

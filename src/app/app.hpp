@@ -9,6 +9,7 @@
 
 #include <iosfwd>
 #include <memory>
+#include <string_view>
 #include <string>
 
 namespace guestd::app {
@@ -20,7 +21,11 @@ struct system {
     std::unique_ptr<domain::services> services;
 };
 
-/// Opens (creating and migrating if needed) the database at path with `connections` connections at most, and
+/// True when db names a PostgreSQL database (a postgresql:// URI or key=value conninfo) rather than a SQLite file.
+bool is_postgres(std::string_view db);
+
+/// Opens (creating and migrating if needed) the database at path (a SQLite file, or PostgreSQL when
+/// is_postgres(path)) with `connections` connections at most, and
 /// builds the services on it. Throws core::backend_error or std::runtime_error with a clear message.
 std::unique_ptr<system> open(const std::string& db_path, unsigned connections = 4,
                              domain::recovery_settings recovery = {});
