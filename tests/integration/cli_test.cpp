@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,7 +17,10 @@ namespace json = boost::json;
 
 class Cli : public ::testing::Test {
 protected:
-    void SetUp() override { db_ = dir_.path() / "guestd.db"; }
+    void SetUp() override {
+        database_ = std::make_unique<test_database>(dir_.path());
+        db_ = database_->arg();
+    }
 
     run_result guestd(std::vector<std::string> args) {
         args.insert(args.begin() + 2, {"--db", db_.string()});
@@ -39,6 +43,7 @@ protected:
     }
 
     temp_dir dir_;
+    std::unique_ptr<test_database> database_;
     std::filesystem::path db_;
 };
 

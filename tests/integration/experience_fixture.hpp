@@ -144,6 +144,9 @@ protected:
     void start_server();
 
     std::unique_ptr<temp_dir> dir_;
+    /// The test's database; declared before the server so that it outlives it.
+    std::unique_ptr<test_database> database_;
+    /// What --db takes: a SQLite file's path, or a PostgreSQL URL when the suites run on PostgreSQL.
     std::filesystem::path db_;
     merchant_info hotel_a_;
     merchant_info hotel_b_;

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -16,7 +17,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -195,6 +198,81 @@ temp_dir::temp_dir() {
 temp_dir::~temp_dir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
+}
+
+std::optional<std::string> postgres_server_url() {
+    const char* file = std::getenv("GUESTD_ITEST_PG_URL_FILE");
+    if (file == nullptr || *file == '\0') return std::nullopt;
+    std::ifstream in(file);
+    std::string url;
+    if (!std::getline(in, url) || url.empty()) {
+        throw std::runtime_error(std::string("no PostgreSQL URL in ") + file +
+                                 " (did scripts/pg-test-cluster.sh start run?)");
+    }
+    return url;
+}
+
+bool on_postgres() {
+    const char* file = std::getenv("GUESTD_ITEST_PG_URL_FILE");
+    return file != nullptr && *file != '\0';
+}
+
+namespace {
+
+/// url with its database (the path after the authority, up to any query) replaced by name.
+std::string url_with_database(const std::string& url, const std::string& name) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos) throw std::runtime_error("the PostgreSQL server address is not a URL");
+    const auto query = url.find('?', scheme_end + 3);
+    const auto slash = url.find('/', scheme_end + 3);
+    const auto path_start = (slash == std::string::npos || slash > query) ? std::min(query, url.size()) : slash;
+    const auto path_end = std::min(query, url.size());
+    return url.substr(0, path_start) + "/" + name + url.substr(path_end);
+}
+
+/// Runs one statement on the server's maintenance database; throws std::runtime_error with the server's message.
+void exec_on_server(const std::string& server_url, const std::string& sql) {
+    PGconn* conn = PQconnectdb(server_url.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) {
+        const std::string message = PQerrorMessage(conn);
+        PQfinish(conn);
+        throw std::runtime_error("cannot reach the PostgreSQL test server: " + message);
+    }
+    PGresult* result = PQexec(conn, sql.c_str());
+    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    const std::string message = PQerrorMessage(conn);
+    PQclear(result);
+    PQfinish(conn);
+    if (!ok) throw std::runtime_error(sql + ": " + message);
+}
+
+}  // namespace
+
+test_database::test_database(const std::filesystem::path& dir) {
+    const auto server = postgres_server_url();
+    if (!server) {
+        arg_ = (dir / "guestd.db").string();
+        return;
+    }
+    // Name a database no other test uses, create it, and hand out its URL.
+    static std::mt19937_64 engine{std::random_device{}()};
+    static std::mutex mutex;
+    {
+        std::lock_guard lock(mutex);
+        name_ = "guestd_itest_" + std::to_string(engine());
+    }
+    exec_on_server(*server, "CREATE DATABASE " + name_);
+    server_url_ = *server;
+    arg_ = url_with_database(server_url_, name_);
+}
+
+test_database::~test_database() {
+    if (name_.empty()) return;
+    try {
+        exec_on_server(server_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    } catch (const std::exception& e) {
+        std::cerr << "[harness] could not drop " << name_ << ": " << e.what() << "\n";
+    }
 }
 
 run_result run_guestd(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {

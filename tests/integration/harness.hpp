@@ -1,5 +1,6 @@
 // Black-box harness for the integration suites: temp directories, the real guestd binary run as a child process
-// (one-shot CLI commands and a `guestd serve` server), a small libcurl HTTP client and JSON helpers.
+// (one-shot CLI commands and a `guestd serve` server), each test's database (a SQLite file, or a fresh PostgreSQL
+// database when $GUESTD_ITEST_PG_URL_FILE is set), a small libcurl HTTP client and JSON helpers.
 // Nothing here links guestd code: the suites see guestd only as a program and a port.
 #pragma once
 
@@ -36,6 +37,33 @@ public:
 
 private:
     std::filesystem::path path_;
+};
+
+/// The URL of the PostgreSQL server's maintenance database, read from the file $GUESTD_ITEST_PG_URL_FILE names;
+/// nothing when that variable is unset or empty (the suites then run on SQLite). Throws std::runtime_error when the
+/// file holds no URL.
+std::optional<std::string> postgres_server_url();
+
+/// Whether the suites run on PostgreSQL ($GUESTD_ITEST_PG_URL_FILE is set).
+bool on_postgres();
+
+/// The database one test runs against. On SQLite, the file `<dir>/guestd.db` (created by guestd on first use); on
+/// PostgreSQL, a fresh database guestd_itest_<random> on the test server, dropped on destruction whatever still
+/// connects to it. Throws std::runtime_error when the PostgreSQL database cannot be created.
+class test_database {
+public:
+    explicit test_database(const std::filesystem::path& dir);
+    ~test_database();
+    test_database(const test_database&) = delete;
+    test_database& operator=(const test_database&) = delete;
+
+    /// What `--db` takes: the SQLite file's path or the PostgreSQL database's URL.
+    const std::string& arg() const { return arg_; }
+
+private:
+    std::string server_url_;  // the maintenance database's URL; empty on SQLite
+    std::string name_;        // the PostgreSQL database's name; empty on SQLite
+    std::string arg_;
 };
 
 /// What a finished child process left: its exit code (128 + signal when a signal ended it) and its output.

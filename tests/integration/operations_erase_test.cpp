@@ -86,6 +86,7 @@ protected:
 };
 
 TEST_F(Erasure, LeavesNoTraceOfThePersonInTheDatabaseFiles) {
+    if (on_postgres()) GTEST_SKIP() << "searches the SQLite database file and its -wal and -shm for bytes";
     // The search finds the person before the erasure, so finding nothing afterwards means something.
     for (const auto& t : traces()) EXPECT_FALSE(db_files_holding(t).empty()) << t << " should be stored";
 

@@ -359,7 +359,8 @@ void paytronix_test::SetUp() {
     try {
         // Make the world through the operator CLI, before the server opens the database.
         dir_ = std::make_unique<temp_dir>();
-        db_ = dir_->path() / "guestd.db";
+        database_ = std::make_unique<test_database>(dir_->path());
+        db_ = database_->arg();
         hotel_a_ = add_merchant(db_, 1234, "Hotel Test");
         hotel_b_ = add_merchant(db_, 5678, "Hotel Other");
         acme_ = add_partner(db_, "Acme", {1234, 5678});
