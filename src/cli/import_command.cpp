@@ -136,7 +136,8 @@ int import_command::run() {
 
     // The database must exist: an import never creates one (and a dry run writes nothing)
     std::error_code ec;
-    if (!std::filesystem::exists(db_, ec)) return fail("no database at " + db_ + " (guestd merchant add creates it)", exit_error);
+    if (!app::is_postgres(db_) && !std::filesystem::exists(db_, ec))
+        return fail("no database at " + db_ + " (guestd merchant add creates it)", exit_error);
 
     // Open the store and make sure the merchant is there
     std::unique_ptr<app::system> sys;
