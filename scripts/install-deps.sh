@@ -9,7 +9,11 @@ packages=(
   libsodium-dev libsqlite3-dev sqlite3 libcli11-dev libzxcvbn-dev libzxcvbn0 libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql       # the PostgreSQL backend, and the server its tests start (scripts/pg-test-cluster.sh)
-  wrk time
+  wrk time linux-perf        # benchmarks: load generator, peak RSS, profiles
+  nginx-light                # the HTTP floor the benchmarks compare with
+  haproxy                    # the multi-node test's load balancer
+  hydra                      # the credential-stuffing attack test
+  clang-16 libclang-rt-16-dev libfuzzer-16-dev  # libFuzzer targets (fuzz/)
   python3 python3-aiosmtpd   # a real SMTP server for the mail tests
   chromium nodejs npm        # the browser test: Debian's Chromium driven by playwright-core from npm
 )
