@@ -1,7 +1,7 @@
 # Build options and the guestd_options INTERFACE target every guestd target links.
 option(GUESTD_BUILD_TESTS "Build the test suites" ON)
 option(GUESTD_BUILD_BENCH "Build the micro benchmarks" ON)
-option(GUESTD_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+set(GUESTD_SANITIZE "" CACHE STRING "Sanitizers to build with: empty, \"address,undefined\" or \"thread\"")
 
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
@@ -17,6 +17,6 @@ target_compile_definitions(guestd_options INTERFACE
   BOOST_ASIO_NO_DEPRECATED
   BOOST_JSON_NO_LIB)
 if(GUESTD_SANITIZE)
-  target_compile_options(guestd_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
-  target_link_options(guestd_options INTERFACE -fsanitize=address,undefined)
+  target_compile_options(guestd_options INTERFACE -fsanitize=${GUESTD_SANITIZE} -fno-omit-frame-pointer)
+  target_link_options(guestd_options INTERFACE -fsanitize=${GUESTD_SANITIZE})
 endif()
