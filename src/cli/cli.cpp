@@ -1,6 +1,7 @@
 #include "cli/cli.hpp"
 
 #include "cli/import_command.hpp"
+#include "cli/migrate_command.hpp"
 
 #include "api/endpoints.hpp"
 #include "api/experience/mapping.hpp"
@@ -323,6 +324,9 @@ int run(int argc, char** argv) {
 
     // import (src/cli/import_command.cpp)
     auto import = add_import_command(app);
+
+    // migrate-data (src/cli/migrate_command.cpp): runs inside app.parse() and ends it with its exit code
+    auto migrate_data = add_migrate_command(app);
 
     // openapi
     auto* openapi = app.add_subcommand("openapi", "Print the OpenAPI 3.1 document (docs/openapi.yaml)");
