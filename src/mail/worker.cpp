@@ -83,10 +83,12 @@ int worker::run_once() {
     try {
         // Lease a batch of due messages in a short transaction, so no other worker takes them meanwhile.
         std::vector<store::outbox_message> batch;
+        core::unix_seconds lease_end = 0;
         {
             const auto now = clock_.now();
+            lease_end = now + options_.lease;
             auto uow = db_.begin(store::tx::write);
-            batch = uow->outbox().claim(now, now + options_.lease, options_.batch);
+            batch = uow->outbox().claim(now, lease_end, options_.batch);
             uow->commit();
         }
 
@@ -96,6 +98,9 @@ int worker::run_once() {
                 std::lock_guard lock(mutex_);
                 if (stopping_) break;
             }
+            // A slow mail server can eat the lease: once another worker (another node) may claim the rest, or
+            // may before this send ends, leave them to it rather than send them twice. The first one always goes.
+            if (&m != &batch.front() && clock_.now() + options_.longest_send > lease_end) break;
 
             // Deliver it outside any transaction: the database is never held while a server is slow.
             std::optional<delivery_error> failure;

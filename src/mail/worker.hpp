@@ -19,6 +19,7 @@ struct worker_options {
     std::chrono::milliseconds poll{1000};   // how often to look for due messages without a wake()
     int batch = 20;                         // messages claimed at once
     core::unix_seconds lease = 120;         // a claimed message is not claimed again for this long
+    core::unix_seconds longest_send = 60;   // no send starts with less lease left: the SMTP timeout is 30 s
     core::unix_seconds first_retry = 8;     // the first retry comes within this (jitter takes 50-100% of it)
     core::unix_seconds max_backoff = 3600;  // retries never wait longer than this
     core::unix_seconds give_up_after = 24 * 3600;  // from the message's creation; then it is dead

@@ -4,6 +4,7 @@
 #include "mail/worker.hpp"
 
 #include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -244,6 +245,50 @@ TEST_P(WorkerSuite, WakeDeliversBeforeThePollInterval) {
 }
 
 TEST_P(WorkerSuite, TwoWorkersDeliverEachMessageExactlyOnce) { expect_two_workers_deliver_each_once(*db_); }
+
+TEST_P(WorkerSuite, AMailServerSlowerThanTheLeaseNeverGetsAMessageTwice) {
+    // A mail server that takes 30 s per message: while worker A goes through its batch, the lease of the messages
+    // it has not sent yet runs out and worker B (another node) claims them. A must leave those to B.
+    class slow_transport final : public mail::transport {
+    public:
+        slow_transport(core::manual_clock& clock, recording_transport& inner, std::function<void()> meanwhile)
+            : clock_(clock), inner_(inner), meanwhile_(std::move(meanwhile)) {}
+        std::optional<mail::delivery_error> send(const store::outbox_message& m) override {
+            clock_.advance(30);
+            meanwhile_();
+            return inner_.send(m);
+        }
+        std::string describe() const override { return "slow:"; }
+
+    private:
+        core::manual_clock& clock_;
+        recording_transport& inner_;
+        std::function<void()> meanwhile_;
+    };
+
+    constexpr int count = 10;
+    std::set<std::int64_t> ids;
+    for (int i = 0; i < count; ++i) ids.insert(enqueue("guest" + std::to_string(i) + "@example.com"));
+    const mail::worker_options options;  // a 120 s lease, a batch of 20
+    recording_transport other;
+    mail::worker b(*db_, clock_, other, options);
+    slow_transport slow(clock_, transport_, [&] { b.run_once(); });
+    mail::worker a(*db_, clock_, slow, options);
+
+    a.run_once();
+    clock_.advance(options.lease);
+    b.run_once();
+
+    std::multiset<std::int64_t> delivered;
+    for (const auto& m : transport_.attempts()) delivered.insert(m.id);
+    for (const auto& m : other.attempts()) delivered.insert(m.id);
+    EXPECT_FALSE(transport_.attempts().empty());
+    EXPECT_FALSE(other.attempts().empty()) << "worker B had nothing left to claim: the test proves nothing";
+    for (const auto id : ids) {
+        EXPECT_EQ(delivered.count(id), 1u) << "message " << id;
+        EXPECT_EQ(find(id).status, "sent");
+    }
+}
 
 }  // namespace
 }  // namespace guestd::testing
