@@ -434,7 +434,9 @@ TEST_F(MigrateData, ADryRunCopiesAndChecksEverythingThenLeavesNoData) {
     EXPECT_EQ(summary.at("committed"), json::value(false));
     EXPECT_EQ(summary.at("tables").at("guests"), json::value(1));
     for (const auto& [table, rows] : row_counts(target_->arg())) {
-        if (table != "schema_migrations") EXPECT_EQ(rows, 0) << table << " after a dry run";
+        if (table != "schema_migrations") {
+            EXPECT_EQ(rows, 0) << table << " after a dry run";
+        }
     }
 
     // The real move still works afterwards.
