@@ -1,5 +1,6 @@
 #include "api/web/page.hpp"
 
+#include "api/validate.hpp"
 #include "core/text.hpp"
 
 #include <cctype>
@@ -233,7 +234,9 @@ std::optional<form_fields> parse_form(std::string_view body) {
         const std::size_t eq = pair.find('=');
         auto name = decode_component(pair.substr(0, eq));
         auto value = decode_component(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-        if (!name || !value) return std::nullopt;
+        // Bytes that are not UTF-8 are refused, as in JSON bodies: a password set here must be one the JSON login
+        // can carry.
+        if (!name || !value || !valid_utf8(*name) || !valid_utf8(*value)) return std::nullopt;
         fields.try_emplace(std::move(*name), std::move(*value));
     }
     return fields;

@@ -46,7 +46,7 @@ std::string_view stylesheet() noexcept;
 using form_fields = std::map<std::string, std::string, std::less<>>;
 
 /// Parses an application/x-www-form-urlencoded body ('+' is a space, %XX a byte). Nothing when a '%' is not
-/// followed by two hex digits.
+/// followed by two hex digits, or when a decoded name or value is not well-formed UTF-8.
 std::optional<form_fields> parse_form(std::string_view body);
 
 /// True for "application/x-www-form-urlencoded", in any case, with or without parameters such as charset.

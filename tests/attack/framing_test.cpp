@@ -1,0 +1,245 @@
+// Hostile framing and bodies over raw sockets (issue #6), beyond what tests/integration/hostile_test.cpp sends
+// through libcurl: an announced or chunked body over the limit (413 before it is read), bodies that stop short
+// (408 at the header timeout, or a plain close when the client gives up, never a hang), nesting deep enough to
+// exhaust a recursive parser's stack, malformed UTF-8 in the Paytronix dialect, the hosted page's form and the
+// request line, and request smuggling: conflicting Content-Length and Transfer-Encoding, Transfer-Encoding
+// obfuscations and duplicate lengths each get one 400 and a closed connection, and the request smuggled behind
+// them never reaches a handler (its booking is not stored, and the access log shows no other request).
+#include "attack/raw_socket.hpp"
+#include "integration/paytronix_fixture.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace guestd::itest {
+namespace {
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr std::string_view john = "john.doe@example.com";
+constexpr std::string_view password = "correct horse battery staple";
+constexpr auto k_answer_wait = 15s;  // an answer that is due at once; bounded, not timed
+constexpr auto k_timeout_wait = 30s; // past the 10 s header timeout
+
+class HostileFraming : public paytronix_test {
+protected:
+    void SetUp() override {
+        paytronix_test::SetUp();
+        if (HasFatalFailure()) return;
+        (void)make_account(john, password);
+        port_ = port_of(server_->base_url());
+    }
+
+    /// A request head with the partner's credentials, for target, with extra header lines (each ending CRLF).
+    std::string head(std::string_view method, std::string_view target, std::string_view extra,
+                     std::string_view auth = {}) const {
+        return std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " +
+               (auth.empty() ? default_auth() : std::string(auth)) + "\r\n" + std::string(extra) + "\r\n";
+    }
+
+    /// A complete, valid bookings push for email.
+    std::string bookings_request(std::string_view email) const {
+        const std::string body =
+            json::serialize(json::object{{"bookings", json::array{booking("SMUGGLED-" + std::string(email), email)}}});
+        return head("POST", "/api/xp-store-bookings/bookings",
+                    "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n") +
+               body;
+    }
+
+    /// Sends bytes on a fresh connection and reads until the server closes it (bounded).
+    std::pair<std::string, bool> exchange_once(const std::string& bytes, std::chrono::milliseconds wait = k_answer_wait) {
+        raw_socket s(port_);
+        EXPECT_TRUE(s.send(bytes));
+        std::string got = s.read_until_closed(wait);
+        return {got, s.closed()};
+    }
+
+    int port_ = 0;
+};
+
+TEST_F(HostileFraming, AnnouncedOrChunkedBodiesOverTheLimitAreRefusedBeforeBeingRead) {
+    // Content-Length over the 64 KiB limit, no body sent: 413 at once, and the connection closes.
+    auto [got, closed] = exchange_once(head("POST", "/api/xp-guest-account/login",
+                                            "Content-Type: application/json\r\nContent-Length: 70000\r\n"));
+    EXPECT_EQ(status_of(got), 413) << got;
+    EXPECT_TRUE(closed);
+    // The same on a batch endpoint past its 2 MiB.
+    std::tie(got, closed) = exchange_once(head("POST", "/api/xp-store-bookings/bookings",
+                                               "Content-Type: application/json\r\nContent-Length: 3000000\r\n"));
+    EXPECT_EQ(status_of(got), 413) << got;
+    EXPECT_TRUE(closed);
+    // A chunked body that grows past the limit: 413 without reading the rest.
+    std::string chunked = head("POST", "/api/xp-guest-account/update-password",
+                               "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n");
+    const std::string chunk(8192, ' ');
+    for (int i = 0; i < 10; ++i) chunked += "2000\r\n" + chunk + "\r\n";
+    std::tie(got, closed) = exchange_once(chunked);
+    EXPECT_EQ(status_of(got), 413) << got;
+    EXPECT_TRUE(closed);
+    EXPECT_FALSE(login(john, password).empty());
+}
+
+TEST_F(HostileFraming, TruncatedBodiesTimeOutOrCloseWithoutAHang) {
+    const std::string body = R"({"email": "john.doe@example.com", "password": "correct horse battery staple"})";
+    // Content-Length promises more than comes; the client waits.
+    raw_socket short_length(port_);
+    ASSERT_TRUE(short_length.send(head("POST", "/api/xp-guest-account/update-password",
+                                       "Content-Type: application/json\r\nContent-Length: " +
+                                           std::to_string(body.size() + 100) + "\r\n") +
+                                  body));
+    // A chunk shorter than its size line; the client waits.
+    raw_socket short_chunk(port_);
+    ASSERT_TRUE(short_chunk.send(head("POST", "/api/xp-guest-account/update-password",
+                                      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n") +
+                                 "200\r\n" + body));
+    // Content-Length promises more, and the client gives up (FIN).
+    raw_socket gave_up(port_);
+    ASSERT_TRUE(gave_up.send(head("POST", "/api/xp-guest-account/update-password",
+                                  "Content-Type: application/json\r\nContent-Length: " +
+                                      std::to_string(body.size() + 100) + "\r\n") +
+                             body.substr(0, 20)));
+    gave_up.shutdown_write();
+
+    const std::string after_fin = gave_up.read_until_closed(k_timeout_wait);
+    EXPECT_TRUE(gave_up.closed()) << "a client that gave up is let go";
+    EXPECT_EQ(status_of(after_fin), 0) << "nobody is left to answer: " << after_fin;
+
+    const std::string got_length = short_length.read_until_closed(k_timeout_wait);
+    EXPECT_EQ(status_of(got_length), 408) << got_length;
+    EXPECT_TRUE(short_length.closed());
+    const std::string got_chunk = short_chunk.read_until_closed(k_timeout_wait);
+    EXPECT_EQ(status_of(got_chunk), 408) << got_chunk;
+    EXPECT_TRUE(short_chunk.closed());
+
+    // None of the partial bodies was acted on: the password is the old one.
+    EXPECT_FALSE(login(john, password).empty());
+}
+
+TEST_F(HostileFraming, StackExhaustingNestingIsRejected) {
+    // 30,000 levels fit in 64 KiB: enough to overflow a recursive parser's stack, refused at 32 levels.
+    const std::string arrays = std::string(30000, '[') + std::string(30000, ']');
+    http_request deep{"POST", "/rest/25.33/guestmanagement/generateAndSendGuestResetPasswordCode.json",
+                      {{"Authorization", basic(acme_)}},
+                      R"({"merchantId": 1234, "email": "john.doe@example.com", "x": )" + arrays + "}"};
+    EXPECT_TRUE(is_failure(client_->send(deep), 400, "guestmanagement.invalid_request"));
+    std::string objects;
+    for (int i = 0; i < 10000; ++i) objects += "{\"a\":";
+    objects += "1" + std::string(10000, '}');
+    EXPECT_TRUE(has_status(call("POST", "/api/xp-guest-account/login", objects), 400));
+    EXPECT_TRUE(has_status(call("PUT", "/api/xp-guest-account/guest-informations", arrays,
+                                {{"x-guest-token", login(john, password)}}),
+                           400));
+    // Still serving, and no reset email went out.
+    EXPECT_TRUE(is_json(get("/healthz"), 200, R"({"status": "ok"})"));
+    EXPECT_TRUE(read_mails(inbox()).empty());
+}
+
+TEST_F(HostileFraming, MalformedUtf8IsRejectedEverywhere) {
+    // Paytronix bodies: an overlong '/', a UTF-16 surrogate, a lone continuation byte, a truncated sequence.
+    for (const std::string bad : {"\xc0\xaf", "\xed\xa0\x80", "\x80", "\xe2\x82"}) {
+        http_request r{"POST", "/rest/25.33/guestmanagement/generateAndSendGuestResetPasswordCode.json",
+                       {{"Authorization", basic(acme_)}},
+                       "{\"authentication\": \"anonymous\", \"merchantId\": 1234, \"email\": \"john" + bad +
+                           "@example.com\"}"};
+        EXPECT_TRUE(is_failure(client_->send(r), 400, "guestmanagement.invalid_request"));
+        EXPECT_TRUE(has_status(call("POST", "/api/xp-guest-account/login",
+                                    "{\"email\": \"john.doe@example.com\", \"password\": \"" + bad + "\"}"),
+                               400));
+    }
+    // Raw bytes in the request line and in a header value.
+    // (a target with raw bytes matches no route: 404, or 400 if the parser refuses it first)
+    auto [got, closed] = exchange_once("GET /healthz\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_GE(status_of(got), 400) << got;
+    EXPECT_LT(status_of(got), 500) << got;
+    std::string nul_header = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: a";
+    nul_header += '\0';
+    nul_header += "b\r\n\r\n";
+    std::tie(got, closed) = exchange_once(nul_header);
+    EXPECT_GE(status_of(got), 400) << got;
+    EXPECT_LT(status_of(got), 500) << got;
+    // Nothing was sent and the password still works.
+    EXPECT_TRUE(read_mails(inbox()).empty());
+    EXPECT_FALSE(login(john, password).empty());
+
+    // The hosted page's form, with a live code: a new password whose percent-encoded bytes are not UTF-8.
+    const std::string code = reset_code_for(john);
+    ASSERT_FALSE(code.empty());
+    const http_response page = client_->send(
+        {"POST", "/reset-password", {{"Content-Type", "application/x-www-form-urlencoded"}},
+         "code=" + url_encode(code) + "&password=%C0%AFpassword-long&password_confirm=%C0%AFpassword-long"});
+    EXPECT_EQ(page.status, 400) << page.body;
+    EXPECT_FALSE(login(john, password).empty()) << "the refused form changed nothing";
+}
+
+struct smuggling_case {
+    std::string name;
+    std::string framing;  // header lines (CRLF-terminated) that decide the body's length
+    std::string body;     // what follows the head before the smuggled request
+};
+
+TEST_F(HostileFraming, SmugglingAttemptsGetOne400AndTheSmuggledRequestNeverRuns) {
+    const std::vector<smuggling_case> cases = {
+        {"CL.TE", "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"},
+        {"TE.CL", "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", "0\r\n\r\n"},
+        {"TE.CL lower-case", "transfer-encoding: CHUNKED\r\ncontent-length: 5\r\n", "0\r\n\r\n"},
+        {"TE.TE chunked then identity", "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "0\r\n\r\n"},
+        {"TE chunked, identity", "Transfer-Encoding: chunked, identity\r\n", "0\r\n\r\n"},
+        {"TE xchunked + CL", "Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n", "0\r\n\r\n"},
+        {"TE unknown coding", "Transfer-Encoding: gzip\r\n", "0\r\n\r\n"},
+        {"TE space before colon", "Transfer-Encoding : chunked\r\nContent-Length: 5\r\n", "0\r\n\r\n"},
+        {"TE vertical tab", "Transfer-Encoding:\x0b" "chunked\r\nContent-Length: 5\r\n", "0\r\n\r\n"},
+        {"TE obs-fold", "Content-Length: 5\r\nTransfer-Encoding:\r\n chunked\r\n", "0\r\n\r\n"},
+        {"CL.CL differing", "Content-Length: 5\r\nContent-Length: 0\r\n", "0\r\n\r\n"},
+        {"CL list differing", "Content-Length: 0, 5\r\n", "0\r\n\r\n"},
+        {"CL signed", "Content-Length: +5\r\n", "0\r\n\r\n"},
+        {"CL negative", "Content-Length: -1\r\n", "0\r\n\r\n"},
+        {"CL hex", "Content-Length: 0x5\r\n", "0\r\n\r\n"},
+        {"chunk size with junk", "Transfer-Encoding: chunked\r\n", "5;\x01\r\n{}   \r\n0\r\n\r\n"},
+        {"chunk size overflow", "Transfer-Encoding: chunked\r\n", "ffffffffffffffffff1\r\nx\r\n0\r\n\r\n"},
+    };
+    const std::string before = server_->stderr_text();
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const auto& c = cases[i];
+        SCOPED_TRACE(c.name);
+        const std::string email = "smuggled-" + std::to_string(i) + "@example.com";
+        const std::string attack = head("POST", "/api/xp-guest-account/update-password",
+                                        "Content-Type: application/json\r\n" + c.framing) +
+                                   c.body + bookings_request(email);
+        auto [got, closed] = exchange_once(attack);
+        EXPECT_EQ(status_of(got), 400) << got;
+        EXPECT_EQ(response_count(got), 1) << "one answer, nothing for the smuggled request: " << got;
+        EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
+        EXPECT_TRUE(closed) << "the connection is closed after the refusal";
+        EXPECT_TRUE(is_json(account_exists(email), 404, R"({"message": "customer not found"})"))
+            << "the smuggled booking was stored";
+    }
+    // Since the first attack, the access log shows only the refusals and the test's own account-exists checks.
+    const std::string log = server_->stderr_text().substr(before.size());
+    int bookings = 0, refused = 0;
+    for (std::size_t at = 0; (at = log.find("\"event\":\"request\"", at)) != std::string::npos; ++at) {
+        const auto end = log.find('\n', at);
+        const std::string line = log.substr(at, end - at);
+        if (line.find("/api/xp-store-bookings/bookings") != std::string::npos) ++bookings;
+        if (line.find("\"status\":400,") != std::string::npos) ++refused;
+    }
+    EXPECT_EQ(bookings, 0) << "no smuggled request reached the server's router";
+    EXPECT_EQ(refused, static_cast<int>(cases.size()));
+
+    // A client that frames correctly on the same server is served, and pipelining still works.
+    raw_socket pipelined(port_);
+    ASSERT_TRUE(pipelined.send(bookings_request("fair-1@example.com") + bookings_request("fair-2@example.com")));
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + k_answer_wait;
+    while (response_count(got) < 2 && !pipelined.closed() && std::chrono::steady_clock::now() < deadline)
+        got += pipelined.read_until_closed(200ms);
+    EXPECT_EQ(response_count(got), 2) << got;
+    EXPECT_EQ(status_of(got), 200) << got;
+    EXPECT_TRUE(is_json(account_exists("fair-2@example.com"), 200, R"({"account-exists": false})"));
+}
+
+}  // namespace
+}  // namespace guestd::itest
