@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 
+#include <cmath>
 
 namespace guestd::api {
 namespace {
@@ -22,6 +23,23 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
         if (x != b[i]) return false;
     }
     return true;
+}
+
+// A number past the double range parses as infinity, which serializes as no JSON at all (a pushed booking's
+// stored payload would not parse back, and a room number would read "inf"). Depth is bounded by the parser.
+bool finite_numbers(const boost::json::value& v) noexcept {
+    switch (v.kind()) {
+        case boost::json::kind::double_: return std::isfinite(v.get_double());
+        case boost::json::kind::array:
+            for (const auto& e : v.get_array())
+                if (!finite_numbers(e)) return false;
+            return true;
+        case boost::json::kind::object:
+            for (const auto& m : v.get_object())
+                if (!finite_numbers(m.value())) return false;
+            return true;
+        default: return true;
+    }
 }
 
 }  // namespace
@@ -44,6 +62,8 @@ core::result<boost::json::value> parse_json(std::string_view text) {
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(text, ec, {}, options);
     if (ec) return core::fail(core::errc::invalid_argument, "request body is not valid JSON", ec.message());
+    if (!finite_numbers(v))
+        return core::fail(core::errc::invalid_argument, "request body is not valid JSON", "number out of range");
     return v;
 }
 

@@ -20,7 +20,8 @@ inline constexpr std::size_t max_json_depth = 32;
 bool is_json_content_type(const request& req);
 
 /// Parses text as exactly one JSON value: no comments or trailing commas, at most max_json_depth levels, every
-/// string and key valid UTF-8. invalid_argument "request body is not valid JSON" (no fields) otherwise.
+/// string and key valid UTF-8, every number within the range of a double. invalid_argument "request body is not
+/// valid JSON" (no fields) otherwise.
 core::result<boost::json::value> parse_json(std::string_view text);
 
 /// parse_json(), then validate() against s: invalid_argument "invalid request" naming every broken rule.
