@@ -152,10 +152,10 @@ TEST_F(HostileFraming, MalformedUtf8IsRejectedEverywhere) {
     }
     // Raw bytes in the request line and in a header value.
     // (a target with raw bytes matches no route: 404, or 400 if the parser refuses it first)
-    auto [got, closed] = exchange_once("GET /healthz\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    auto [got, closed] = exchange_once("GET /healthz\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     EXPECT_GE(status_of(got), 400) << got;
     EXPECT_LT(status_of(got), 500) << got;
-    std::string nul_header = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: a";
+    std::string nul_header = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Bad: a";
     nul_header += '\0';
     nul_header += "b\r\n\r\n";
     std::tie(got, closed) = exchange_once(nul_header);

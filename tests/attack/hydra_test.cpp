@@ -4,6 +4,10 @@
 // as the success condition (a 200 carries {"token": ...}; a 401 or a 429 does not). The right password sits late
 // in the list: the account lock (10 failures) stops hydra first, so it finds nothing even though it tries it.
 // The real guest then resets the password through the email's link and the hosted page, and logs in.
+// A second run guesses reset codes on the hosted page (a real form, hydra's home ground): the per-address
+// completion throttle (10 per 10 minutes) stops it before the real code comes up, and the guest, from another
+// address, still completes the reset with that code.
+#include "attack/raw_socket.hpp"
 #include "integration/paytronix_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -54,7 +58,18 @@ int logged(const std::string& log, std::string_view path, int status) {
     return n;
 }
 
-class CredentialStuffing : public paytronix_test {};
+class CredentialStuffing : public paytronix_test {
+protected:
+    /// Runs hydra's http-post-form module against this server with the given list and form string (from the
+    /// test's directory, so its restore file lands there); its output and exit code.
+    std::pair<std::string, int> hydra(const std::filesystem::path& list, const std::string& login_name,
+                                      const std::string& form) {
+        const std::string port = server_->base_url().substr(server_->base_url().rfind(':') + 1);
+        return run_shell("cd '" + dir_->path().string() + "' && timeout 150 /usr/bin/hydra -V -I -l '" + login_name +
+                         "' -P '" + list.string() + "' -s " + port + " -t 4 -w 30 -o '" +
+                         (dir_->path() / "hydra.found").string() + "' 127.0.0.1 http-post-form '" + form + "'");
+    }
+};
 
 TEST_F(CredentialStuffing, HydraIsStoppedByTheLockAndTheGuestCanStillResetAndLogIn) {
     (void)make_account(john, password);
@@ -68,7 +83,6 @@ TEST_F(CredentialStuffing, HydraIsStoppedByTheLockAndTheGuestCanStillResetAndLog
     }
 
     // hydra's form string: path, body, options; colons inside are escaped. Tokens are base64url (no quotes).
-    const std::string port = server_->base_url().substr(server_->base_url().rfind(':') + 1);
     const std::string bearer = default_auth().substr(std::string("Bearer ").size());
     std::string bearer_escaped;
     for (char c : bearer) bearer_escaped += c == ':' ? std::string("\\:") : std::string(1, c);
@@ -77,10 +91,7 @@ TEST_F(CredentialStuffing, HydraIsStoppedByTheLockAndTheGuestCanStillResetAndLog
                              "H=Authorization\\: Bearer " + bearer_escaped + ":"
                              "H=Content-Type\\: application/json:"
                              "S=token";
-    const std::string command = "cd '" + dir_->path().string() + "' && timeout 150 /usr/bin/hydra -V -I -l '" + std::string(john) + "' -P '" +
-                                list.string() + "' -s " + port + " -t 4 -w 30 -o '" +
-                                (dir_->path() / "hydra.found").string() + "' 127.0.0.1 http-post-form '" + form + "'";
-    const auto [out, code] = run_shell(command);
+    const auto [out, code] = hydra(list, std::string(john), form);
     SCOPED_TRACE("hydra said:\n" + out);
 
     // hydra ran to the end of the list, tried the right password, and found nothing.
@@ -116,6 +127,41 @@ TEST_F(CredentialStuffing, HydraIsStoppedByTheLockAndTheGuestCanStillResetAndLog
     EXPECT_TRUE(has_status(done, 200));
     EXPECT_FALSE(login(john, new_password).empty()) << "a completed reset lifts the lock";
     EXPECT_TRUE(has_status(login_call(john, password), 401)) << "the old password is gone";
+}
+
+TEST_F(CredentialStuffing, HydraGuessingResetCodesIsThrottledAndTheGuestStillCompletesFromItsOwnAddress) {
+    (void)make_account(john, password);
+    const std::string real_code = reset_code_for(john);
+    ASSERT_FALSE(real_code.empty());
+
+    // Codes to try on the hosted page's form, the real one 25th.
+    const auto list = dir_->path() / "codes.txt";
+    {
+        std::ofstream out(list);
+        for (int i = 1; i <= 30; ++i) out << (i == 25 ? real_code : "guessed-code-" + std::to_string(i) + "-abcdefgh") << '\n';
+    }
+    const std::string chosen = "Brand-new-pass-77";
+    const auto [out, code] = hydra(list, "guest",
+                                   "/reset-password:code=^PASS^&password=" + chosen + "&password_confirm=" + chosen +
+                                       ":S=has been changed");
+    SCOPED_TRACE("hydra said:\n" + out);
+    EXPECT_EQ(code, 0);
+    EXPECT_NE(out.find("0 valid password found"), std::string::npos);
+    EXPECT_NE(out.find("pass \"" + real_code + "\""), std::string::npos) << "hydra tried the real code";
+    EXPECT_GT(logged(server_->stderr_text(), "/reset-password", 429), 0) << "the throttle answered";
+    EXPECT_TRUE(has_status(login_call(john, chosen), 401)) << "hydra's password was never set";
+
+    // The guest, on another address, completes the reset with the code from the email.
+    raw_socket guest_socket(port_of(server_->base_url()), "127.0.0.2");
+    const std::string form = "code=" + url_encode(real_code) + "&password=" + url_encode(new_password) +
+                             "&password_confirm=" + url_encode(new_password);
+    ASSERT_TRUE(guest_socket.send("POST /reset-password HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                  "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                                  std::to_string(form.size()) + "\r\n\r\n" + form));
+    const std::string page = guest_socket.read_until_closed(std::chrono::seconds(30));
+    EXPECT_EQ(status_of(page), 200) << page;
+    EXPECT_NE(page.find("has been changed"), std::string::npos) << page;
+    EXPECT_FALSE(login(john, new_password).empty());
 }
 
 }  // namespace

@@ -18,9 +18,20 @@ int port_of(const std::string& base_url) {
     return colon == std::string::npos ? 0 : std::stoi(base_url.substr(colon + 1));
 }
 
-raw_socket::raw_socket(int port) {
+raw_socket::raw_socket(int port, const char* source_address) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    if (source_address != nullptr) {
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        if (::inet_pton(AF_INET, source_address, &local.sin_addr) != 1 ||
+            ::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+            const std::string why = std::strerror(errno);
+            ::close(fd_);
+            fd_ = -1;
+            throw std::runtime_error("bind " + std::string(source_address) + ": " + why);
+        }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<std::uint16_t>(port));

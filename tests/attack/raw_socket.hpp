@@ -14,8 +14,9 @@ int port_of(const std::string& base_url);
 
 class raw_socket {
 public:
-    /// Connects to 127.0.0.1:port (blocking); throws std::runtime_error when it cannot.
-    explicit raw_socket(int port);
+    /// Connects to 127.0.0.1:port (blocking) from source_address (another loopback address, to be another
+    /// client to the server's per-address throttles), or from any; throws std::runtime_error when it cannot.
+    explicit raw_socket(int port, const char* source_address = nullptr);
     ~raw_socket();
     raw_socket(const raw_socket&) = delete;
     raw_socket& operator=(const raw_socket&) = delete;
