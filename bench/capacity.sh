@@ -184,8 +184,8 @@ for i in $(seq 1 1000); do batch+="$(booking $((100000 + i)) $((100000 + i))),";
 echo "{\"bookings\":[${batch%,}]}" >"$work/batch.json"
 batch_times=""
 for pass in new replace; do
-  batch_times+="$pass $(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" -H 'Content-Type: application/json' \
-    --data-binary @"$work/batch.json" "$base/api/xp-store-bookings/bookings")s; "
+  batch_times+="${batch_times:+, }$pass $(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" -H 'Content-Type: application/json' \
+    --data-binary @"$work/batch.json" "$base/api/xp-store-bookings/bookings")s"
 done
 kill "$server" && wait "$server" 2>/dev/null || true
 server=""
@@ -232,7 +232,7 @@ echo
 printf '| scenario | connections | requests/s | p50 ms | p99 ms | errors | ms per request at saturation |\n|---|---:|---:|---:|---:|---:|---:|\n'
 awk '{c = ($1 ~ /-c4$/) ? 4 : 16; printf "| %s | %d | %.0f | %.2f | %.2f | %d | %.2f |\n", $1, c, $2, $3, $4, $5, ($2 > 0) ? 1000 / $2 : 0}' "$work/wrk.txt"
 echo
-echo "A 1000-booking PMS push, one transaction under the write lock: ${batch_times% }."
+echo "A 1000-booking PMS push, one transaction under the write lock: ${batch_times}."
 echo
 echo "fdatasync of one 8 kB write on this disk: ${fsync_ops:-unknown} ops/s (pg_test_fsync)."
 echo
