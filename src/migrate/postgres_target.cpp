@@ -133,6 +133,52 @@ WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
     }
 }
 
+std::vector<std::pair<std::string, std::string>> postgres_target::pairs_of(std::string_view what,
+                                                                            const std::string& sql) {
+    PGresult* result = PQexec(conn_->handle(), sql.c_str());
+    if (result == nullptr || PQresultStatus(result) != PGRES_TUPLES_OK || PQnfields(result) < 2) {
+        pg::throw_error(*conn_, result, what);
+    }
+    std::vector<std::pair<std::string, std::string>> out;
+    for (int row = 0; row < PQntuples(result); ++row) out.emplace_back(PQgetvalue(result, row, 0), PQgetvalue(result, row, 1));
+    PQclear(result);
+    return out;
+}
+
+std::size_t postgres_target::defer_secondary() {
+    // Index builds get room to sort in memory, for this transaction only.
+    conn_->exec("set maintenance_work_mem", "SET LOCAL maintenance_work_mem = '256MB'");
+
+    // The foreign keys first (nothing else may depend on them), then the indexes that back no constraint.
+    const auto foreign_keys = pairs_of("list the foreign keys", R"sql(
+SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', t.relname, k.conname),
+       format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname, k.conname, pg_get_constraintdef(k.oid))
+FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+WHERE k.contype = 'f' AND t.relnamespace = current_schema()::regnamespace
+ORDER BY t.relname, k.conname
+)sql");
+    const auto indexes = pairs_of("list the indexes", R"sql(
+SELECT format('DROP INDEX %I', i.relname), pg_get_indexdef(x.indexrelid)
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+WHERE t.relnamespace = current_schema()::regnamespace AND t.relname <> 'schema_migrations'
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
+ORDER BY t.relname, i.relname
+)sql");
+    for (const auto& [drop, create] : foreign_keys) conn_->exec("drop a foreign key for the copy", drop);
+    for (const auto& [drop, create] : indexes) conn_->exec("drop an index for the copy", drop);
+
+    // Rebuild the indexes first: the foreign keys' checks then read complete tables.
+    restore_.clear();
+    for (const auto& [drop, create] : indexes) restore_.push_back(create);
+    for (const auto& [drop, create] : foreign_keys) restore_.push_back(create);
+    return restore_.size();
+}
+
+void postgres_target::restore_deferred() {
+    for (const auto& sql : restore_) conn_->exec("rebuild " + sql.substr(0, sql.find(" (")), sql);
+    restore_.clear();
+}
+
 std::vector<std::string> postgres_target::non_empty_tables(std::span<const table> spec) {
     // One round trip: each table's name when it has a row.
     std::string sql;

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct pg_result;
@@ -42,6 +43,15 @@ public:
     /// The spec's tables that hold at least one row.
     std::vector<std::string> non_empty_tables(std::span<const table> spec);
 
+    /// Drops the secondary indexes and the foreign keys of the schema inside the transaction, keeping their
+    /// definitions as the catalog gives them, so each COPY maintains only primary and unique keys; returns how
+    /// many it dropped. restore_deferred() builds them back.
+    std::size_t defer_secondary();
+
+    /// Recreates what defer_secondary() dropped, under the same names: each index in one sorted pass, each
+    /// foreign key checked in one join over the whole table (a row without its parent fails the migration).
+    void restore_deferred();
+
     /// count(*) of a table, inside the transaction.
     std::int64_t count(std::string_view table_name);
 
@@ -61,8 +71,11 @@ public:
 private:
     /// Runs sql and returns the first column of each row (NULL as nothing).
     std::vector<std::optional<std::string>> column_of(std::string_view what, const std::string& sql);
+    /// Runs sql and returns each row's first two columns as text (NULL as "").
+    std::vector<std::pair<std::string, std::string>> pairs_of(std::string_view what, const std::string& sql);
 
     std::unique_ptr<store::postgres::connection> conn_;
+    std::vector<std::string> restore_;  // the statements that rebuild what defer_secondary() dropped, in order
 };
 
 /// One COPY ... FROM STDIN (FORMAT binary) in progress: the caller writes each row's fields in the table spec's

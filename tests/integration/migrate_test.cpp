@@ -3,7 +3,8 @@
 // the outbox, a merchant template, an erased guest) is moved to a fresh PostgreSQL database, and guestd on
 // PostgreSQL then answers every read as guestd on SQLite did: the same bodies, the same CLI output, the old token,
 // the old password, the pending reset's email and code, and ids that never reuse an erased guest's. A target that
-// holds data is refused and left as it was; a dry run leaves no data; a file at an older schema is refused.
+// holds data is refused and left as it was; a dry run leaves no data; a row PostgreSQL refuses commits nothing; a
+// file at an older schema is refused.
 // Needs the `pg` fixture's server (GUESTD_ITEST_PG_URL_FILE); the source is always a SQLite file.
 #include "integration/operations_fixture.hpp"
 
@@ -61,6 +62,25 @@ std::map<std::string, long long> row_counts(const std::string& url) {
         PQclear(count);
     }
     PQclear(tables);
+    PQfinish(conn);
+    return out;
+}
+
+/// The indexes and constraints of the PostgreSQL database at url, as the catalog defines them, sorted: what must
+/// be the same on a migrated database as on one guestd created.
+std::vector<std::string> schema_of(const std::string& url) {
+    std::vector<std::string> out;
+    PGconn* conn = PQconnectdb(url.c_str());
+    PGresult* r = PQexec(conn, R"sql(
+SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+UNION ALL
+SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+WHERE connamespace = current_schema()::regnamespace
+ORDER BY 1
+)sql");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) ADD_FAILURE() << "cannot read the catalog: " << PQerrorMessage(conn);
+    for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
+    PQclear(r);
     PQfinish(conn);
     return out;
 }
@@ -339,6 +359,12 @@ TEST_F(MigrateData, PostgreSQLAnswersEveryReadAsSQLiteDidAndEveryCredentialCarri
                           beta_.token, acme_.client_secret, bravo_.client_secret, std::string(password)}),
               std::vector<std::string>{});
     EXPECT_EQ(read_file(source_), source_bytes) << "the SQLite file is read, never written";
+    test_database created(dir_->path());
+    ASSERT_EQ(cli_on(created.arg(), {"outbox", "list"}).exit_code, 0);
+    const auto fresh_schema = schema_of(created.arg());
+    EXPECT_GT(fresh_schema.size(), 40u);
+    EXPECT_EQ(schema_of(target_->arg()), fresh_schema)
+        << "the indexes and foreign keys set aside for the copy are back, as guestd defines them";
 
     // The operator's reads give the same answers on both databases.
     const std::vector<cli_answer> cli_sqlite = cli_reads(source_.string());
@@ -433,6 +459,9 @@ TEST_F(MigrateData, ADryRunCopiesAndChecksEverythingThenLeavesNoData) {
     EXPECT_EQ(summary.at("dry_run"), json::value(true));
     EXPECT_EQ(summary.at("committed"), json::value(false));
     EXPECT_EQ(summary.at("tables").at("guests"), json::value(1));
+    test_database fresh(dir_->path());
+    ASSERT_EQ(cli_on(fresh.arg(), {"outbox", "list"}).exit_code, 0);
+    EXPECT_EQ(schema_of(target_->arg()), schema_of(fresh.arg())) << "the rollback restored every index and key";
     for (const auto& [table, rows] : row_counts(target_->arg())) {
         if (table != "schema_migrations") {
             EXPECT_EQ(rows, 0) << table << " after a dry run";
@@ -443,6 +472,26 @@ TEST_F(MigrateData, ADryRunCopiesAndChecksEverythingThenLeavesNoData) {
     const run_result real = migrate(source_, target_->arg());
     ASSERT_EQ(real.exit_code, 0) << real.err;
     EXPECT_EQ(row_counts(target_->arg()).at("guests"), 1);
+}
+
+TEST_F(MigrateData, ARowPostgreSQLRefusesCommitsNothing) {
+    ASSERT_TRUE(is_batch_success(push_bookings(json::array{booking("BK-MIG-1", ada)}), 1, 0));
+    ASSERT_EQ(server_->stop(SIGTERM), 0);
+    // A custom field of a guest that does not exist (the sqlite3 shell does not enforce foreign keys).
+    const std::string sql = "INSERT INTO guest_custom_fields (guest_id, position, name, value) VALUES (999999, 0, 'a', 'b')";
+    ASSERT_EQ(std::system(("/usr/bin/sqlite3 '" + source_.string() + "' \"" + sql + "\"").c_str()), 0);
+
+    const run_result failed = migrate(source_, target_->arg());
+    EXPECT_EQ(failed.exit_code, 1) << failed.err;
+    EXPECT_NE(failed.err.find("guest_custom_fields"), std::string::npos) << failed.err;
+    EXPECT_NE(failed.err.find("foreign key"), std::string::npos) << failed.err;
+    EXPECT_NE(failed.err.find("nothing was committed"), std::string::npos) << failed.err;
+    EXPECT_EQ(failed.err.find("999999"), std::string::npos) << "no row values in messages: " << failed.err;
+    for (const auto& [table, rows] : row_counts(target_->arg())) {
+        if (table != "schema_migrations") {
+            EXPECT_EQ(rows, 0) << table << " after a failed move";
+        }
+    }
 }
 
 TEST_F(MigrateData, AFileAtAnOlderSchemaIsRefusedBeforeTheTargetIsTouched) {
