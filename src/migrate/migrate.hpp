@@ -1,7 +1,8 @@
 // `guestd migrate-data`: moves a whole SQLite deployment to an empty PostgreSQL database, all or nothing. The
 // SQLite file is read from one snapshot and never written; the target gets guestd's schema (its migrations), then
-// every table in one transaction that holds guestd's write lock, its id sequences set past every id SQLite ever
-// handed out, and its row counts checked against the snapshot's before the commit. Digests of tokens, codes and
+// every table in one transaction that holds guestd's write lock (binary COPY, with the secondary indexes and
+// foreign keys rebuilt once the rows are in), its id sequences set past every id SQLite ever handed out, and its
+// row counts checked against the snapshot's before the commit. Digests of tokens, codes and
 // secrets and the password hashes move byte for byte, so every credential and session keeps working.
 // Used by src/cli/migrate_command.cpp.
 #pragma once

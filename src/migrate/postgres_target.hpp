@@ -1,7 +1,7 @@
 // The PostgreSQL side of `guestd migrate-data`: one connection running one transaction that holds guestd's write
-// lock (so no guestd node writes meanwhile), checks the schema and that the database is empty, streams each
-// table with COPY FROM STDIN in PostgreSQL's binary format, sets the id sequences and counts the rows, and
-// commits (or rolls back) all of it at once. Errors carry the server's primary message, SQLSTATE and the COPY
+// lock (so no guestd node writes meanwhile), checks the schema and that the database is empty, sets the secondary
+// indexes and foreign keys aside, streams each table with COPY FROM STDIN in PostgreSQL's binary format, rebuilds
+// what it set aside, sets the id sequences and counts the rows, and commits (or rolls back) all of it at once. Errors carry the server's primary message, SQLSTATE and the COPY
 // line, never DETAIL (it quotes the row's values, secret digests included).
 #pragma once
 
