@@ -15,6 +15,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace guestd::contract {
@@ -521,6 +522,129 @@ TEST_F(SqliteDatabase, ScrubBlockedByAReaderPastTheBusyTimeoutGivesATransientErr
     sqlite3_close(other);
     EXPECT_EQ(what_thrown([&] { db->scrub(); }), "");
     EXPECT_EQ(fs::file_size(dir_ / "guestd.db-wal"), 0u);
+}
+
+TEST_F(SqliteDatabase, VersionThreeDatabaseUpgradesItsReservationsKeepingEveryRowAndColumn) {
+    // Build a database as guestd with V001 to V003 left it: a guest with two reservations, one with custom fields.
+    const auto migrations = store::sqlite::embedded_migrations();
+    ASSERT_GE(migrations.size(), 4u);
+    ASSERT_EQ(store::sqlite::label(migrations[3]), "V004__reservation_status_check");
+    {
+        store::sqlite::connection c(file_.string(), {});
+        store::sqlite::migrate(c, clock_, migrations.first(3));
+    }
+    raw_exec(file_, R"sql(
+        INSERT INTO merchants (id, name, hotel_token_hash, created_at) VALUES (7, 'Old Hotel', X'746f6b656e', 1);
+        INSERT INTO guests (id, merchant_id, email, email_norm, created_at, updated_at)
+        VALUES (70, 7, 'old@example.com', 'old@example.com', 1, 1);
+        INSERT INTO reservations (id, merchant_id, reference, guest_id, status, creation, arrival, departure,
+                                  total_amount, currency, room_type, room_name, payload, updated_at)
+        VALUES (700, 7, 'BK-1', 70, 'option', '2021-01-01 10:00:00', '2021-02-01', '2021-02-03', '282.50', 'EUR',
+                'DBL', '12', '{"reference":"BK-1"}', 5),
+               (701, 7, 'BK-2', 70, 'cancelled', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{}', 6);
+        INSERT INTO reservation_custom_fields (reservation_id, position, name, value)
+        VALUES (700, 0, 'Payment', 'pending'), (700, 1, 'Floor', '3');
+    )sql");
+    // Every column as migrate-data and the stores see it: name, type, NOT NULL, default and key, in order.
+    const auto columns = [&] {
+        sqlite3* db = nullptr;
+        sqlite3_open(file_.c_str(), &db);
+        sqlite3_stmt* stmt = nullptr;
+        std::vector<std::string> out;
+        sqlite3_prepare_v2(db, "SELECT cid || ' ' || name || ' ' || type || ' ' || \"notnull\" || ' ' || "
+                               "coalesce(dflt_value, '-') || ' ' || pk FROM pragma_table_info('reservations')",
+                           -1, &stmt, nullptr);
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+        }
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+        return out;
+    };
+    const auto before = columns();
+    ASSERT_EQ(before.size(), 14u);
+    const auto ephemeral_tables_per_insert = [&] {
+        sqlite3* db = nullptr;
+        sqlite3_open(file_.c_str(), &db);
+        sqlite3_stmt* stmt = nullptr;
+        int count = 0;
+        sqlite3_prepare_v2(db, "EXPLAIN INSERT INTO reservations (merchant_id, reference, guest_id, status, payload, "
+                               "updated_at) VALUES (7, 'X', 70, 'valid', '{}', 1)",
+                           -1, &stmt, nullptr);
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            count += std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1))) == "OpenEphemeral";
+        }
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+        return count;
+    };
+    EXPECT_EQ(ephemeral_tables_per_insert(), 1);  // the IN list's temporary index: what V004 removes
+
+    // Open it with this binary: the same columns, rows, ids, custom fields and indexes.
+    auto db = store::sqlite::open(options_for(file_), clock_);
+    EXPECT_EQ(raw_count(file_, "SELECT max(version) FROM schema_migrations"), 4);
+    EXPECT_EQ(columns(), before);
+    EXPECT_EQ(ephemeral_tables_per_insert(), 0);
+    EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM pragma_index_list('reservations') WHERE name = "
+                               "'reservations_by_guest' OR (origin = 'u' AND \"unique\" = 1)"),
+              2);
+    EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM sqlite_schema WHERE name = 'new_reservations'"), 0);
+    {
+        auto u = db->begin(store::tx::read);
+        const auto r = u->reservations().find(core::merchant_id{7}, "BK-1");
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(r->id, core::reservation_id{700});
+        EXPECT_EQ(r->guest, core::guest_id{70});
+        EXPECT_EQ(r->status, "option");
+        EXPECT_EQ(r->creation, "2021-01-01 10:00:00");
+        EXPECT_EQ(r->arrival, "2021-02-01");
+        EXPECT_EQ(r->departure, "2021-02-03");
+        EXPECT_EQ(r->total_amount, "282.50");
+        EXPECT_EQ(r->currency, "EUR");
+        EXPECT_EQ(r->room_type, "DBL");
+        EXPECT_EQ(r->room_name, "12");
+        EXPECT_EQ(r->payload, R"({"reference":"BK-1"})");
+        EXPECT_EQ(r->updated_at, 5);
+        ASSERT_EQ(r->custom_fields.size(), 2u);
+        EXPECT_EQ(r->custom_fields[0].name, "Payment");
+        EXPECT_EQ(r->custom_fields[1].value, "3");
+        EXPECT_EQ(u->reservations().list_all(core::merchant_id{7}, core::guest_id{70}).size(), 2u);
+        EXPECT_EQ(u->reservations().list_active(core::merchant_id{7}, core::guest_id{70}).size(), 1u);
+    }
+
+    // The check still refuses any other status, and foreign keys are enforced again on the migrated connection.
+    auto u = db->begin(store::tx::write);
+    store::reservation r{.merchant = core::merchant_id{7}, .guest = core::guest_id{70}, .reference = "BK-3",
+                         .status = "confirmed", .payload = "{}"};
+    EXPECT_THAT(what_thrown([&] { u->reservations().upsert(r); }), ::testing::HasSubstr("CHECK constraint failed"));
+    for (const char* status : {"valid", "option", "cancelled"}) {
+        r.status = status;
+        EXPECT_EQ(what_thrown([&] { u->reservations().upsert(r); }), "") << status;
+    }
+    r.reference = "BK-4";
+    r.guest = core::guest_id{71};
+    EXPECT_THAT(what_thrown([&] { u->reservations().upsert(r); }), ::testing::HasSubstr("FOREIGN KEY"));
+}
+
+TEST_F(SqliteDatabase, MigrationThatLeavesAForeignKeyWithoutItsParentAppliesNothing) {
+    // Migrations run with foreign keys off (so a table can be rebuilt), and every key is checked before the commit.
+    const store::sqlite::migration dangling[] = {
+        {1, "parents", "CREATE TABLE p (id INTEGER PRIMARY KEY) STRICT;"},
+        {2, "orphan", "CREATE TABLE c (p_id INTEGER NOT NULL REFERENCES p (id)) STRICT; INSERT INTO c VALUES (9);"},
+    };
+    store::sqlite::connection c(file_.string(), {});
+    const auto what = what_thrown([&] { store::sqlite::migrate(c, clock_, dangling); });
+    EXPECT_THAT(what, ::testing::HasSubstr("V002__orphan"));
+    EXPECT_THAT(what, ::testing::HasSubstr("a row of c whose parent in p is missing"));
+    EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM sqlite_schema WHERE name IN ('p', 'c', 'schema_migrations')"),
+              0);
+
+    // The connection enforces foreign keys again afterwards.
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(c.handle(), "PRAGMA foreign_keys", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
 }
 
 }  // namespace guestd::contract

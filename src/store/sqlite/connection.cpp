@@ -101,6 +101,8 @@ sqlite3_stmt* connection::prepared(const query& q) {
 
 bool connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
+std::int64_t connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
 statement::statement(connection& c, const query& q, arity args) : conn_(c), query_(q), stmt_(c.prepared(q)) {
     // Catch a call site whose arguments do not match the query's parameters, and nested use of one query.
     if (std::cmp_not_equal(sqlite3_bind_parameter_count(stmt_), args.count)) {

@@ -52,6 +52,9 @@ public:
     sqlite3_stmt* prepared(const query& q);
     /// True while a transaction is open.
     bool in_transaction() const;
+    /// The rowid of the row the last successful INSERT on this connection added (cheaper than RETURNING, which
+    /// makes SQLite buffer the returned rows in a temporary table).
+    std::int64_t last_insert_rowid() const;
     sqlite3* handle() const { return db_; }
 
 private:

@@ -26,9 +26,10 @@ std::span<const migration> embedded_migrations();
 /// "V001__init", the file name without its extension.
 std::string label(const migration& m);
 
-/// Applies every migration newer than the database's schema version, in order, in one transaction. Throws
+/// Applies every migration newer than the database's schema version, in order, in one transaction with foreign
+/// keys off (a migration may rebuild a table), all of them checked before the commit. Throws
 /// core::backend_error when the database's version is newer than the newest migration given, or when a
-/// migration fails (nothing is applied then).
+/// migration fails or leaves a foreign key without its parent (nothing is applied then).
 void migrate(connection& c, const core::clock& clock, std::span<const migration> migrations);
 
 }  // namespace guestd::store::sqlite

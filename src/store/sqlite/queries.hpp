@@ -169,14 +169,14 @@ FROM guest_references AS r JOIN guests AS g ON g.merchant_id = r.merchant_id AND
 WHERE r.merchant_id = ?1 AND r.reference = ?2
 )sql"};
 
-/// Numbered above every guest there is and every guest ever erased, so no id passes to another person.
+/// Numbered above every guest there is and every guest ever erased, so no id passes to another person. The new
+/// id is the connection's last insert rowid (no RETURNING: it costs a temporary table per row).
 inline constexpr query insert_guest{"insert_guest", R"sql(
 INSERT INTO guests (id, merchant_id, title, firstname, lastname, phone, mobile, email, email_norm, street,
                     zip_code, city, state, country, birthdate, language, nationality, identity_document_number,
                     privilege_badges, version, created_at, updated_at)
 VALUES (max(coalesce((SELECT max(id) FROM guests), 0), (SELECT highest_erased FROM guest_id_floor)) + 1,
         ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1, ?19, ?19)
-RETURNING id
 )sql"};
 
 inline constexpr query update_guest{"update_guest", R"sql(
@@ -369,11 +369,11 @@ inline constexpr query find_reservation_id{"find_reservation_id", R"sql(
 SELECT id FROM reservations WHERE merchant_id = ?1 AND reference = ?2
 )sql"};
 
+/// The new id is the connection's last insert rowid.
 inline constexpr query insert_reservation{"insert_reservation", R"sql(
 INSERT INTO reservations (merchant_id, reference, guest_id, status, creation, arrival, departure, total_amount,
                           currency, room_type, room_name, payload, updated_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-RETURNING id
 )sql"};
 
 inline constexpr query replace_reservation{"replace_reservation", R"sql(
@@ -607,6 +607,12 @@ SELECT coalesce(max(version), 0) FROM schema_migrations
 inline constexpr query record_migration{"record_migration", R"sql(
 INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)
 )sql"};
+
+/// 1 when this connection enforces foreign keys.
+inline constexpr query foreign_keys_enabled{"foreign_keys_enabled", R"sql(PRAGMA foreign_keys)sql"};
+
+/// One row per reference with no parent: (table, rowid, parent table, foreign key id); none when all hold.
+inline constexpr query foreign_key_check{"foreign_key_check", R"sql(PRAGMA foreign_key_check)sql"};
 
 }  // namespace queries
 }  // namespace guestd::store::sqlite

@@ -52,12 +52,17 @@ std::vector<custom_field> read_custom_fields(connection& c, const query& q, Id o
 }
 
 template <class Id>
-void write_fields(connection& c, const query& remove, const query& insert, Id owner,
-                  const std::vector<custom_field>& fields) {
-    statement(c, remove, owner).run();
+void insert_fields(connection& c, const query& insert, Id owner, const std::vector<custom_field>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
         statement(c, insert, owner, static_cast<std::int64_t>(i), fields[i].name, fields[i].value).run();
     }
+}
+
+template <class Id>
+void write_fields(connection& c, const query& remove, const query& insert, Id owner,
+                  const std::vector<custom_field>& fields) {
+    statement(c, remove, owner).run();
+    insert_fields(c, insert, owner, fields);
 }
 
 // Column order of find_merchant and friends.
@@ -418,16 +423,17 @@ core::result<core::guest_id> guest_store::insert(const guest& g) {
     const profile& p = g.fields;
     core::guest_id id;
     try {
-        statement st(conn_, queries::insert_guest, g.merchant, p.title, p.firstname, p.lastname, p.phone, p.mobile,
-                     p.email, normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country, p.birthdate,
-                     p.language, p.nationality, g.identity_document_number, strings_to_json(g.privilege_badges),
-                     clock_.now());
-        st.step();
-        id = core::guest_id{st.int64(0)};
+        statement(conn_, queries::insert_guest, g.merchant, p.title, p.firstname, p.lastname, p.phone, p.mobile,
+                  p.email, normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country, p.birthdate,
+                  p.language, p.nationality, g.identity_document_number, strings_to_json(g.privilege_badges),
+                  clock_.now())
+            .run();
+        id = core::guest_id{conn_.last_insert_rowid()};
     } catch (const unique_violation& e) {
         return core::fail(core::errc::already_exists, "email already used by another guest", e.what());
     }
-    write_custom_fields(id, g.custom_fields);
+    // A new guest has no custom fields to replace: the foreign key keeps none behind for a reused id.
+    insert_fields(conn_, queries::insert_guest_custom_field, id, g.custom_fields);
     return id;
 }
 
@@ -608,15 +614,19 @@ bool reservation_store::upsert(const reservation& r) {
                   r.arrival, r.departure, r.total_amount, r.currency, r.room_type, r.room_name, r.payload, now)
             .run();
     } else {
-        statement st(conn_, queries::insert_reservation, r.merchant, r.reference, r.guest, r.status, r.creation,
-                     r.arrival, r.departure, r.total_amount, r.currency, r.room_type, r.room_name, r.payload, now);
-        st.step();
-        id = st.int64(0);
+        statement(conn_, queries::insert_reservation, r.merchant, r.reference, r.guest, r.status, r.creation,
+                  r.arrival, r.departure, r.total_amount, r.currency, r.room_type, r.room_name, r.payload, now)
+            .run();
+        id = conn_.last_insert_rowid();
     }
 
-    // Replace its custom fields.
-    write_fields(conn_, queries::delete_reservation_custom_fields, queries::insert_reservation_custom_field, *id,
-                 r.custom_fields);
+    // Replace its custom fields (a new reservation has none: the foreign key keeps none behind for a reused id).
+    if (created) {
+        insert_fields(conn_, queries::insert_reservation_custom_field, *id, r.custom_fields);
+    } else {
+        write_fields(conn_, queries::delete_reservation_custom_fields, queries::insert_reservation_custom_field, *id,
+                     r.custom_fields);
+    }
     return created;
 }
 
