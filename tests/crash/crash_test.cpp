@@ -31,7 +31,9 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-constexpr int k_kills = 22;           // the issue asks for at least 20
+constexpr int k_min_kills = 20;       // the issue asks for at least 20
+constexpr int k_max_kills = 24;       // more while the run is quick, none past k_extra_budget
+constexpr auto k_extra_budget = std::chrono::seconds(60);
 constexpr int k_writers = 3;          // concurrent clients (the machine has 2 cores)
 constexpr int k_max_guests = 5;       // per writer: bounds the verification's password hashing
 constexpr int k_resets_per_guest = 3; // the hourly cap: a 4th anonymous request answers 2xx without an email
@@ -308,7 +310,12 @@ TEST_F(CrashSafety, AcknowledgedWritesAndPromisedEmailsSurviveSigkill) {
 
     std::vector<int> serials(k_writers, 0);
     int kills = 0;
-    for (int cycle = 1; cycle <= k_kills; ++cycle) {
+    // At least k_min_kills; a few more while the run is quick (a sanitizer build or a busy machine gets just the
+    // minimum, within the test's 240 s).
+    const auto started = std::chrono::steady_clock::now();
+    for (int cycle = 1;
+         cycle <= k_min_kills || (cycle <= k_max_kills && std::chrono::steady_clock::now() - started < k_extra_budget);
+         ++cycle) {
         // Load: the writers hammer the server; the kill comes at a random moment, mid-request as often as not.
         std::atomic<bool> stop{false};
         std::vector<std::thread> writers;
@@ -382,7 +389,7 @@ TEST_F(CrashSafety, AcknowledgedWritesAndPromisedEmailsSurviveSigkill) {
         }
     std::cout << kills << " kills; " << registered << " accounts, " << bookings << " bookings, " << profiles
               << " profiles updated, " << resets << " reset emails promised and delivered" << std::endl;
-    EXPECT_GE(kills, 20);
+    EXPECT_GE(kills, k_min_kills);
     EXPECT_GT(registered, 0);
     EXPECT_GT(bookings, 0);
     EXPECT_GT(profiles, 0);
