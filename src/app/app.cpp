@@ -13,6 +13,7 @@
 #include "store/sqlite/sqlite_database.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 #include <filesystem>
@@ -37,11 +38,15 @@ bool is_postgres(std::string_view db) {
     return db.starts_with("postgresql://") || db.starts_with("postgres://") || db.find('=') != std::string_view::npos;
 }
 
-std::unique_ptr<system> open(const std::string& db_path, unsigned connections, domain::recovery_settings recovery) {
+std::unique_ptr<system> open(const std::string& db_path, unsigned connections, domain::recovery_settings recovery,
+                             unsigned cache_mib) {
     domain::init_crypto();
     auto sys = std::make_unique<system>();
-    sys->db = is_postgres(db_path) ? store::postgres::open({.conninfo = db_path, .pool_size = connections}, sys->clock)
-                                   : store::sqlite::open({.path = db_path, .pool_size = connections}, sys->clock);
+    // Each SQLite connection keeps its own page cache: share the budget out among them.
+    const std::int64_t cache_kib = std::max<std::int64_t>(256, std::int64_t{cache_mib} * 1024 / std::max(1u, connections));
+    sys->db = is_postgres(db_path)
+                  ? store::postgres::open({.conninfo = db_path, .pool_size = connections}, sys->clock)
+                  : store::sqlite::open({.path = db_path, .pool_size = connections, .cache_kib = cache_kib}, sys->clock);
     sys->services = std::make_unique<domain::services>(*sys->db, sys->clock, std::make_unique<domain::passwords>(),
                                                        std::move(recovery));
     return sys;
@@ -68,7 +73,7 @@ int serve(const core::serve_config& given, std::ostream& out) {
     if (config.hash_threads == 0) config.hash_threads = cores();
 
     // Open the store with a connection for every thread that may hold a unit of work at once (and the mailer).
-    auto sys = open(config.db, config.threads + config.hash_threads + 2);
+    auto sys = open(config.db, config.threads + config.hash_threads + 2, {}, config.db_cache_mib);
     api::dispatcher dispatcher(api::endpoints(), *sys->services);
     http::server server(config, dispatcher);
     const std::string url = config.public_url.empty() ? "http://" + server.local_endpoint() : config.public_url;

@@ -27,8 +27,9 @@ bool is_postgres(std::string_view db);
 /// Opens (creating and migrating if needed) the database at path (a SQLite file, or PostgreSQL when
 /// is_postgres(path)) with `connections` connections at most, and
 /// builds the services on it. Throws core::backend_error or std::runtime_error with a clear message.
+/// cache_mib is SQLite's page cache of all the connections together (ignored with PostgreSQL).
 std::unique_ptr<system> open(const std::string& db_path, unsigned connections = 4,
-                             domain::recovery_settings recovery = {});
+                             domain::recovery_settings recovery = {}, unsigned cache_mib = 32);
 
 /// Runs `guestd serve` until SIGINT/SIGTERM: prints "guestd listening on <url>" as the first line of `out`, then
 /// (with config.demo) the demo credentials and curl commands. Returns the process exit code.

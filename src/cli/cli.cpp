@@ -163,6 +163,8 @@ int run(int argc, char** argv) {
         ->envname("GUESTD_HASH_THREADS")->check(CLI::Range(0u, 256u));
     serve->add_option("--hash-queue", serve_config.hash_queue, "Hashing requests that may wait; past it 503")
         ->envname("GUESTD_HASH_QUEUE")->check(CLI::Range(1u, 100000u))->capture_default_str();
+    serve->add_option("--db-cache-mib", serve_config.db_cache_mib, "SQLite page cache, all connections together (MiB)")
+        ->envname("GUESTD_DB_CACHE_MIB")->check(CLI::Range(1u, 65536u))->capture_default_str();
     serve->add_option("--log-level", serve_config.log_level, "debug, info, warn or error")
         ->envname("GUESTD_LOG_LEVEL")->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
     serve->add_option("--smtp", serve_config.smtp_url, "Deliver mail over SMTP: smtp://host:port or smtps://host:port")

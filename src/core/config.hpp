@@ -8,6 +8,7 @@ namespace guestd::core {
 
 struct serve_config {
     std::string db = "guestd.db";                 // SQLite file (PostgreSQL URLs come later)
+    unsigned db_cache_mib = 32;                   // SQLite page cache of all connections together, MiB
     std::string listen = "127.0.0.1:8080";        // HOST:PORT; port 0 picks a free one
     std::string public_url;                       // how guestd is reached from outside; "" = http://<listen>
     unsigned threads = 0;                         // request workers (store calls); 0 = 2 x cores, at least 4
