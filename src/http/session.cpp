@@ -28,6 +28,9 @@
 #include <optional>
 #include <utility>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace guestd::http::detail {
 namespace {
 
@@ -94,6 +97,16 @@ std::string_view message_for(unsigned status) {
         case 431: return "request header fields too large";
         default: return "malformed request";
     }
+}
+
+/// Lowers the calling hashing thread's priority once (nice 10; Linux sets it per thread): a flood of logins then
+/// takes the CPU that reads leave over instead of delaying them, and the hashing queue sheds the excess. Alone, the
+/// hashing threads still get every idle cycle.
+void lower_hashing_priority() {
+    thread_local bool lowered = false;
+    if (lowered) return;
+    lowered = true;
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
 }
 
 /// Runs work on pool and resumes the caller on its own executor with the answer, or with nullopt at once when the
@@ -263,6 +276,7 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
             const api::endpoint& ep = *std::get<const api::endpoint*>(routed);
             auto& pool = ep.pool == api::pool_kind::hashing ? context_.hashing : context_.workers;
             auto work = [this, &ep, &request]() -> api::response {
+                if (ep.pool == api::pool_kind::hashing) lower_hashing_priority();
                 try {
                     return context_.api.handle(ep, request);
                 } catch (const std::exception& e) {
