@@ -8,6 +8,7 @@
 # Usage: bench/run.sh [seconds per scenario, default 10]
 #   BENCH_GUESTS=N      a smaller dataset for a quick try (the report says so)
 #   BENCH_CONNECTIONS   wrk connections for the throughput scenarios (default 64)
+#   BENCH_OUT=DIR       write the report there instead of bench/results/ (a try that should not become history)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
