@@ -22,19 +22,19 @@ for t in "${targets[@]}"; do
   cp -r "fuzz/corpus/$t" "$work/$t"
   dirs=("$work/$t")
   [ -d "fuzz/regressions/$t" ] && dirs+=("fuzz/regressions/$t")
-  mkdir -p "$artifacts/$t"
+  rm -rf "${artifacts:?}/$t" && mkdir -p "$artifacts/$t"
   log="$artifacts/$t/fuzz.log"
   printf '%s: fuzzing for %ss\n' "$t" "$seconds"
   if "build/fuzz/fuzz/$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=8192 \
       -dict="fuzz/$t.dict" -artifact_prefix="$artifacts/$t/" -print_final_stats=1 "${dirs[@]}" >"$log" 2>&1; then
     # The closing status line: runs, coverage, features, corpus size, executions per second.
-    grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true
+    grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true
   else
     failed=1
     echo "FAILED: $t (log: $log)"
     grep -E 'ERROR|SUMMARY|broken invariant|^==' "$log" | head -20 || true
     for a in "$artifacts/$t"/crash-* "$artifacts/$t"/leak-* "$artifacts/$t"/timeout-* "$artifacts/$t"/oom-*; do
-      [ -e "$a" ] && echo "reproducer: $a (replay: build/fuzz/fuzz/$t $a)"
+      if [ -e "$a" ]; then echo "reproducer: $a (replay: build/fuzz/fuzz/$t $a)"; fi
     done
   fi
 done
