@@ -137,7 +137,7 @@ write("fuzz_json_validate", "numbers", bytes([2]) + b'{"bookings": [{"reference"
       b'"totalamount": 1e308, "adult_count": -0, "rooms": [{"number": 12.50}], "customer": {"reference": "c"}}]}')
 
 # fuzz_import_reader: first byte = bit 0 jsonl, bits 1-2 kind (0 bookings, 1 customers, 2 email list), bits 3-5
-# chunk index (1, 2, 3, 5, 16, 64, 4096, 1 MiB), bit 6 a 64-byte record limit, bit 7 a real import.
+# chunk index (1, 2, 3, 5, 16, 64, 4096, 64 KiB), bit 6 a 64-byte record limit, bit 7 a real import.
 def how(jsonl=False, kind=0, chunk=7, small=False, real=False):
     return bytes([int(jsonl) | kind << 1 | chunk << 3 | int(small) << 6 | int(real) << 7])
 

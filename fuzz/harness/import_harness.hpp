@@ -10,7 +10,7 @@
 namespace guestd::fuzz {
 
 /// Runs one input. Its first byte chooses how: bit 0 the format (CSV, JSON Lines), bits 1-2 the kind (bookings,
-/// customers, email list, bookings), bits 3-5 the read chunk (1 byte to 1 MiB), bit 6 a 64-byte record limit for
+/// customers, email list, bookings), bits 3-5 the read chunk (1 byte to 64 KiB), bit 6 a 64-byte record limit for
 /// the readers, bit 7 a real import into the store instead of a dry run; the rest is the file. The readers must
 /// give the same records whatever the chunk size; aborts when they do not.
 void run_import(const std::uint8_t* data, std::size_t size);
