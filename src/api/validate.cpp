@@ -131,11 +131,24 @@ std::string type_reason(json_type t) {
 std::string too_long(std::size_t max) { return "is longer than " + std::to_string(max) + " bytes"; }
 std::string too_many(std::size_t max) { return "has more than " + std::to_string(max) + " items"; }
 
-std::string member_path(const std::string& base, std::string_view key) {
-    return base.empty() ? std::string(key) : base + "." + std::string(key);
-}
+// Where a value sits, as a chain of steps from the top: "bookings[3].customer.email" once spelled out. Spelled
+// out only when a rule is broken there, so a valid value costs no string. The top is a member step with no
+// parent and no key; a member of a value whose path is "" is named by its key alone.
+struct path {
+    const path* parent = nullptr;
+    std::string_view key;    // a member step: the key
+    std::size_t index = 0;   // an item step: the index
+    bool item = false;
 
-std::string item_path(const std::string& base, std::size_t i) { return base + "[" + std::to_string(i) + "]"; }
+    static path member(const path& of, std::string_view key) { return {&of, key, 0, false}; }
+    static path item_of(const path& of, std::size_t i) { return {&of, {}, i, true}; }
+
+    std::string text() const {
+        std::string base = parent != nullptr ? parent->text() : std::string();
+        if (item) return base + "[" + std::to_string(index) + "]";
+        return base.empty() ? std::string(key) : base + "." + std::string(key);
+    }
+};
 
 // Rules for values that come with none of their own (schema-level scalars, additional properties).
 const property no_rules{};
@@ -146,30 +159,30 @@ public:
     field_errors take() { return std::move(out_); }
 
     // Checks v against a schema reached from a property, an array or the top.
-    void check_schema(const boost::json::value& v, const schema& s, const std::string& path) {
+    void check_schema(const boost::json::value& v, const schema& s, const path& at) {
         switch (s.type) {
             case json_type::object:
-                if (!v.is_object()) return add(path, type_reason(s.type));
-                return check_object(v.get_object(), s, path);
+                if (!v.is_object()) return add(at, type_reason(s.type));
+                return check_object(v.get_object(), s, at);
             case json_type::array:
-                if (!v.is_array()) return add(path, type_reason(s.type));
-                return check_items(v.get_array(), s.items, nullptr, s.max_items, path);
+                if (!v.is_array()) return add(at, type_reason(s.type));
+                return check_items(v.get_array(), s.items, nullptr, s.max_items, at);
             case json_type::string:
             case json_type::integer:
             case json_type::number:
             case json_type::boolean:
             case json_type::scalar:
-                return check_scalar(v, s.type, no_rules, path);
+                return check_scalar(v, s.type, no_rules, at);
         }
     }
 
 private:
-    void add(const std::string& path, std::string reason) { out_.push_back({path, std::move(reason)}); }
+    void add(const path& at, std::string reason) { out_.push_back({at.text(), std::move(reason)}); }
 
-    void check_object(const boost::json::object& o, const schema& s, const std::string& path) {
+    void check_object(const boost::json::object& o, const schema& s, const path& of) {
         // Check the declared properties in schema order
         for (const property& p : s.properties) {
-            const std::string at = member_path(path, p.name);
+            const path at = path::member(of, p.name);
             const auto it = o.find(p.name);
             if (it == o.end()) {
                 if (p.required) add(at, "is required");
@@ -184,7 +197,7 @@ private:
             const bool known = std::any_of(s.properties.begin(), s.properties.end(),
                                            [&](const property& p) { return p.name == kv.key(); });
             if (known) continue;
-            const std::string at = member_path(path, kv.key());
+            const path at = path::member(of, kv.key());
             if (!s.additional_properties) {
                 add(at, "is not allowed");
             } else if (s.string_values) {
@@ -194,31 +207,31 @@ private:
     }
 
     // A non-null value of a declared property.
-    void check_property(const boost::json::value& v, const property& p, const std::string& path) {
+    void check_property(const boost::json::value& v, const property& p, const path& at) {
         switch (p.type) {
             case json_type::object:
-                if (!v.is_object()) return add(path, type_reason(p.type));
-                if (p.object != nullptr) check_object(v.get_object(), *p.object, path);
+                if (!v.is_object()) return add(at, type_reason(p.type));
+                if (p.object != nullptr) check_object(v.get_object(), *p.object, at);
                 return;
             case json_type::array:
-                if (!v.is_array()) return add(path, type_reason(p.type));
-                return check_items(v.get_array(), p.items, &p, p.max_items, path);
+                if (!v.is_array()) return add(at, type_reason(p.type));
+                return check_items(v.get_array(), p.items, &p, p.max_items, at);
             case json_type::string:
             case json_type::integer:
             case json_type::number:
             case json_type::boolean:
             case json_type::scalar:
-                return check_scalar(v, p.type, p, path);
+                return check_scalar(v, p.type, p, at);
         }
     }
 
     // Array items: against item_schema when given, else the owning property's item_type and string rules.
     void check_items(const boost::json::array& a, const schema* item_schema, const property* owner,
-                     std::size_t max_items, const std::string& path) {
+                     std::size_t max_items, const path& of) {
         const std::size_t max = max_items == 0 ? default_max_items : max_items;
-        if (a.size() > max) return add(path, too_many(max));
+        if (a.size() > max) return add(of, too_many(max));
         for (std::size_t i = 0; i < a.size(); ++i) {
-            const std::string at = item_path(path, i);
+            const path at = path::item_of(of, i);
             if (item_schema != nullptr) {
                 check_schema(a[i], *item_schema, at);
             } else if (owner != nullptr) {
@@ -232,50 +245,50 @@ private:
     }
 
     // A value that must be of type t; strings then meet the length, enum and format rules of `rules`.
-    void check_scalar(const boost::json::value& v, json_type t, const property& rules, const std::string& path) {
+    void check_scalar(const boost::json::value& v, json_type t, const property& rules, const path& at) {
         switch (t) {
             case json_type::string:
-                if (!v.is_string()) return add(path, type_reason(t));
-                return check_string(v.get_string(), rules, path);
+                if (!v.is_string()) return add(at, type_reason(t));
+                return check_string(v.get_string(), rules, at);
             case json_type::integer:
-                if (!is_integer(v)) add(path, type_reason(t));
+                if (!is_integer(v)) add(at, type_reason(t));
                 return;
             case json_type::number:
-                if (!is_finite_number(v)) add(path, type_reason(t));
+                if (!is_finite_number(v)) add(at, type_reason(t));
                 return;
             case json_type::boolean:
-                if (!v.is_bool()) add(path, type_reason(t));
+                if (!v.is_bool()) add(at, type_reason(t));
                 return;
             case json_type::object:
-                if (!v.is_object()) add(path, type_reason(t));
+                if (!v.is_object()) add(at, type_reason(t));
                 return;
             case json_type::array:
-                if (!v.is_array()) add(path, type_reason(t));
+                if (!v.is_array()) add(at, type_reason(t));
                 return;
             case json_type::scalar:
-                if (v.is_string()) return check_string(v.get_string(), rules, path);
-                if (!is_finite_number(v)) return add(path, type_reason(t));
+                if (v.is_string()) return check_string(v.get_string(), rules, at);
+                if (!is_finite_number(v)) return add(at, type_reason(t));
                 // A number meets the formats a number can meet; the others want their string form
                 if (rules.format != string_format::none && rules.format != string_format::decimal &&
                     rules.format != string_format::non_empty) {
-                    add(path, std::string(format_reason(rules.format)));
+                    add(at, std::string(format_reason(rules.format)));
                 }
                 return;
         }
     }
 
-    void check_string(std::string_view s, const property& rules, const std::string& path) {
+    void check_string(std::string_view s, const property& rules, const path& at) {
         const std::size_t max = rules.max_length == 0 ? default_max_length : rules.max_length;
-        if (s.size() > max) return add(path, too_long(max));
+        if (s.size() > max) return add(at, too_long(max));
         if (!rules.allowed.empty() && std::find(rules.allowed.begin(), rules.allowed.end(), s) == rules.allowed.end()) {
             std::string reason = "must be one of: ";
             for (std::size_t i = 0; i < rules.allowed.size(); ++i) {
                 if (i > 0) reason += ", ";
                 reason += rules.allowed[i];
             }
-            return add(path, std::move(reason));
+            return add(at, std::move(reason));
         }
-        if (!matches(rules.format, s)) add(path, std::string(format_reason(rules.format)));
+        if (!matches(rules.format, s)) add(at, std::string(format_reason(rules.format)));
     }
 
     field_errors out_;
@@ -288,7 +301,7 @@ std::vector<core::field_error> validate(const boost::json::value& v, const schem
     if (s.type == json_type::object && !v.is_object()) return {{"", "must be a JSON object"}};
     if (s.type == json_type::array && !v.is_array()) return {{"", "must be a JSON array"}};
     checker c;
-    c.check_schema(v, s, "");
+    c.check_schema(v, s, path{});
     return c.take();
 }
 

@@ -195,6 +195,16 @@ TEST(Validate, NamesNestedFieldsWithTheirArrayIndex) {
                             field_error{"bookings[3].customer.fax", "is not allowed"}));
 }
 
+// Paths are spelled out only when a rule is broken; these pin their spelling at the edges (a top-level array,
+// empty keys), where a path is "" or starts with an index.
+TEST(Validate, NamesItemsOfATopLevelArrayAndEmptyKeys) {
+    EXPECT_THAT(validate(json(R"([{"email": "a@example.com"}, {"email": "x", "fax": 1}, 2])"), list),
+                ElementsAre(field_error{"[1].email", "must be an email address"},
+                            field_error{"[1].fax", "is not allowed"}, field_error{"[2]", "must be an object"}));
+    EXPECT_THAT(booking_with("", "1"), ElementsAre(field_error{"", "is not allowed"}));
+    EXPECT_THAT(booking_with("extra", R"({"": 1})"), ElementsAre(field_error{"extra.", "must be a string"}));
+}
+
 TEST(Validate, BatchesAreLimitedTo1000ItemsByDefault) {
     boost::json::array items(1001, json(valid_booking()));
     EXPECT_THAT(validate(boost::json::object{{"bookings", items}}, push),
