@@ -3,7 +3,9 @@
 # custom field) loaded by a release `guestd import` into a fresh SQLite database under GNU time, at 100,000 rows
 # and at the full size, printing rows/s and peak RSS (the two sizes should peak alike: the import streams). The
 # dry runs (read, parse, validate, map; no store) show how much of the time is the importer's own. CPU seconds
-# (user + system, both threads) show how much of the wall time other work on a shared machine took.
+# (user + system, both threads) show how much of the wall time other work on a shared machine took, and rows per
+# CPU second stays comparable when the machine is busy. With CALLGRIND=N (needs valgrind), an import of N rows of each
+# format also runs under callgrind and prints the instructions per row: a count that other work does not disturb.
 # Usage: bench/import.sh [rows, default 1000000]; GUESTD=path/to/guestd measures that binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,12 +58,26 @@ measure() {
       >"$work/summary" 2>"$work/stderr"; then
     echo "import failed:" >&2; cat "$work/stderr" "$work/summary" >&2; exit 1
   fi
-  local rps rss elapsed cpu
+  local rps rss elapsed cpu rows per_cpu
   rps=$(grep -o '"rows_per_second":[0-9]*' "$work/summary" | cut -d: -f2)
+  rows=$(grep -o '"rows":[0-9]*' "$work/summary" | cut -d: -f2)
   elapsed=$(grep -o '"elapsed_seconds":[0-9.]*' "$work/summary" | cut -d: -f2)
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$work/time")
-  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$work/time")
-  printf "%-34s %8s rows/s %8s s wall %7s s CPU %7s MiB peak RSS\n" "$label" "$rps" "$elapsed" "$cpu" "$rss"
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$work/time")
+  per_cpu=$(awk -v r="$rows" -v c="$cpu" 'BEGIN {printf "%d", (c > 0 ? r / c : 0)}')
+  printf "%-34s %8s rows/s %8s s wall %7s s CPU %8s rows/CPU-s %7s MiB peak RSS\n" \
+    "$label" "$rps" "$elapsed" "$cpu" "$per_cpu" "$rss"
+}
+
+# instructions LABEL FILE ROWS: instructions per row of an import into a fresh database, under callgrind.
+instructions() {
+  local label=$1 file=$2 rows=$3 db="$work/callgrind.db"
+  rm -f "$db" "$db-wal" "$db-shm"
+  "$guestd" merchant add --db "$db" --id 1 --name "Bench Hotel" >/dev/null
+  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$guestd" import --db "$db" --merchant 1 \
+    --kind bookings "$file" >/dev/null 2>"$work/stderr"
+  awk -v r="$rows" -v l="$label" '/^(summary|totals):/ {printf "%-34s %8d instructions/row (callgrind)\n", l, $2 / r; exit}' \
+    "$work/callgrind.out"
 }
 
 small=$((rows < 100000 ? rows : 100000))
@@ -78,3 +94,10 @@ measure "csv   $small rows" "$work/small.csv"
 measure "csv   $rows rows" "$work/bookings.csv"
 measure "jsonl $rows rows, --dry-run" "$work/bookings.jsonl" --dry-run
 measure "csv   $rows rows, --dry-run" "$work/bookings.csv" --dry-run
+
+if [ -n "${CALLGRIND:-}" ]; then
+  head -n "$CALLGRIND" "$work/bookings.jsonl" >"$work/cg.jsonl"
+  head -n "$((CALLGRIND + 1))" "$work/bookings.csv" >"$work/cg.csv"
+  instructions "jsonl $CALLGRIND rows" "$work/cg.jsonl" "$CALLGRIND"
+  instructions "csv   $CALLGRIND rows" "$work/cg.csv" "$CALLGRIND"
+fi
