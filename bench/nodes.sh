@@ -187,9 +187,8 @@ run sqlite sqlite "$node_url" >>"$results"
 stop_last
 
 # PostgreSQL: a throwaway cluster with durable commits, and a database of its own.
-pg_url=$(scripts/pg-test-cluster.sh start "$work/pg")
-psql -q "$pg_url" -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" \
-  -c "ALTER SYSTEM SET full_page_writes = on" -c "SELECT pg_reload_conf()" -c "CREATE DATABASE bench" >/dev/null
+pg_url=$(PG_TEST_DURABLE=1 scripts/pg-test-cluster.sh start "$work/pg")
+psql -q "$pg_url" -c "CREATE DATABASE bench" >/dev/null
 db="${pg_url%/*}/bench"
 
 start_node pg-a "$db"

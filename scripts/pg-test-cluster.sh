@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests: initdb + pg_ctl under a temporary directory, listening only on
-# 127.0.0.1 at a free port, trust authentication, no Unix socket, fsync off (nothing in it outlives the run).
+# 127.0.0.1 at a free port, trust authentication, no Unix socket, fsync off unless PG_TEST_DURABLE=1 (nothing in it outlives the run).
 #
 #   scripts/pg-test-cluster.sh start <state-dir>   start one (stopping the one <state-dir> knew of, if any),
 #                                                   write its URL to <state-dir>/url and print it
@@ -77,13 +77,18 @@ start_cluster() {
   as_owner "$bindir/initdb" -D "$data/data" -U guestd --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
     >"$data/initdb.log" 2>&1 || { cat "$data/initdb.log" >&2; exit 1; }
 
+  # Tests need no durability; benchmarks that measure commits set PG_TEST_DURABLE=1. These are command-line
+  # settings, which ALTER SYSTEM cannot override later.
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${PG_TEST_DURABLE:-0}" = 1 ] && durability=""
+
   # Start it on a free loopback port; another process may take the port first, so try a few.
   local port="" attempt
   for attempt in 1 2 3 4 5; do
     port="$(free_port)"
     if as_owner "$bindir/pg_ctl" -D "$data/data" -l "$data/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c fsync=off \
-          -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null; then
+      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' $durability \
+          -c max_connections=200" start >/dev/null; then
       break
     fi
     port=""
