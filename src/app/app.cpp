@@ -72,8 +72,10 @@ int serve(const core::serve_config& given, std::ostream& out) {
     if (config.io_threads == 0) config.io_threads = cores();
     if (config.hash_threads == 0) config.hash_threads = cores();
 
-    // Open the store with a connection for every thread that may hold a unit of work at once (and the mailer).
-    auto sys = open(config.db, config.threads + config.hash_threads + 2, {}, config.db_cache_mib);
+    // Open the store with a connection for every thread that may hold a unit of work at once (and the mailer and
+    // the audit purger), unless --db-pool caps it: then units of work beyond it wait for a free connection.
+    if (config.db_pool == 0) config.db_pool = config.threads + config.hash_threads + 2;
+    auto sys = open(config.db, config.db_pool, {}, config.db_cache_mib);
     api::dispatcher dispatcher(api::endpoints(), *sys->services);
     http::server server(config, dispatcher);
     const std::string url = config.public_url.empty() ? "http://" + server.local_endpoint() : config.public_url;
@@ -89,7 +91,7 @@ int serve(const core::serve_config& given, std::ostream& out) {
     out << "guestd listening on http://" << server.local_endpoint() << std::endl;
     core::log(core::log_level::info, "listening",
               {{"address", server.local_endpoint()}, {"db", config.db}, {"threads", config.threads},
-               {"hash_threads", config.hash_threads}, {"mail", transport->describe()}});
+               {"hash_threads", config.hash_threads}, {"db_pool", config.db_pool}, {"mail", transport->describe()}});
     if (config.demo) {
         const std::string mail_location = config.smtp_url.empty()
                                               ? std::filesystem::absolute(config.mail_spool).string() + "/<id>.eml"

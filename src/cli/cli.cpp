@@ -10,10 +10,12 @@
 #include "domain/accounts.hpp"
 #include "domain/credentials.hpp"
 #include "domain/privacy.hpp"
+#include "http/client_address.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -161,6 +163,24 @@ int run(int argc, char** argv) {
         ->envname("GUESTD_IO_THREADS")->check(CLI::Range(0u, 256u));
     serve->add_option("--hash-threads", serve_config.hash_threads, "Password hashing threads; 0 = cores")
         ->envname("GUESTD_HASH_THREADS")->check(CLI::Range(0u, 256u));
+    serve->add_option("--db-pool", serve_config.db_pool,
+                      "Database connections per node, 2 to 1000; 0 = threads + hash-threads + 2")
+        ->envname("GUESTD_DB_POOL")
+        ->check(CLI::Validator([](const std::string& s) -> std::string {
+            unsigned n = 0;
+            const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+            if (ec != std::errc{} || end != s.data() + s.size() || (n != 0 && (n < 2 || n > 1000)))
+                return "--db-pool must be 0 (automatic) or 2 to 1000, not " + s;
+            return {};
+        }, "0|2..1000"));
+    serve->add_option("--trusted-proxy", serve_config.trusted_proxies,
+                      "CIDR range of a reverse proxy whose X-Forwarded-For names the client; repeatable, \"\" = none")
+        ->envname("GUESTD_TRUSTED_PROXY")->delimiter(',')
+        ->check(CLI::Validator([](const std::string& s) -> std::string {
+            // "" names no proxy, so an empty setting (GUESTD_TRUSTED_PROXY="", trusted-proxy = "") trusts none.
+            return s.empty() || http::trusted_proxies::valid_range(s) ? std::string{}
+                                                                       : "not an IP address range (CIDR): " + s;
+        }, "CIDR"));
     serve->add_option("--hash-queue", serve_config.hash_queue, "Hashing requests that may wait; past it 503")
         ->envname("GUESTD_HASH_QUEUE")->check(CLI::Range(1u, 100000u))->capture_default_str();
     serve->add_option("--db-cache-mib", serve_config.db_cache_mib, "SQLite page cache, all connections together (MiB)")
@@ -338,7 +358,8 @@ int run(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
-        return import->parsed() && code != 0 ? 2 : code;  // import documents 2 for every bad flag
+        // import documents 2 for every bad flag; serve too, so a service manager sees a configuration error
+        return (import->parsed() || serve->parsed()) && code != 0 ? 2 : code;
     }
 
     try {

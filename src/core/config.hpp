@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace guestd::core {
 
@@ -14,11 +15,13 @@ struct serve_config {
     unsigned threads = 0;                         // request workers (store calls); 0 = 2 x cores, at least 4
     unsigned io_threads = 0;                      // Asio I/O threads; 0 = cores
     unsigned hash_threads = 0;                    // argon2id workers; 0 = cores
+    unsigned db_pool = 0;                         // store connections at most; 0 = threads + hash_threads + 2
     std::size_t hash_queue = 64;                  // hashing requests waiting at most; past that 503
     std::size_t body_limit = 64 * 1024;           // request body bytes; past that 413
     std::size_t header_limit = 8 * 1024;          // request header bytes; past that 431
     unsigned header_timeout_ms = 10'000;          // time to receive a whole request head
     unsigned idle_timeout_ms = 60'000;            // keep-alive idle time before closing
+    std::vector<std::string> trusted_proxies;     // CIDR ranges whose X-Forwarded-For names the client
     // Mail: SMTP when smtp_url is set, else .eml files in mail_spool.
     std::string smtp_url;                         // smtp://host:port or smtps://host:port
     std::string smtp_user;

@@ -112,6 +112,7 @@ struct server::impl {
 
     core::bounded_pool workers_;
     core::bounded_pool hashing_;
+    trusted_proxies proxies_;
     detail::session_context context_;
 };
 
@@ -127,7 +128,8 @@ server::impl::impl(const core::serve_config& config, api::dispatcher& api)
                "guestd_worker_queue_depth"),
       hashing_(config.hash_threads != 0 ? config.hash_threads : cores(), config.hash_queue,
                "guestd_hash_queue_depth"),
-      context_{config_, api, workers_, hashing_} {
+      proxies_(trusted_proxies::parse(config.trusted_proxies)),
+      context_{config_, api, workers_, hashing_, proxies_} {
     // Bind and listen now, so a busy port fails at start-up rather than in run().
     const auto endpoint = resolve_listen(ioc_, config.listen);
     error_code ec;

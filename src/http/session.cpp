@@ -4,6 +4,7 @@
 #include "core/bounded_pool.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "http/client_address.hpp"
 #include "http/exchange.hpp"
 
 #include <boost/asio/append.hpp>
@@ -27,6 +28,7 @@
 #include <limits>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -266,7 +268,12 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
         res = context_.api.reject(rec.path, 405, "method not allowed");
     } else {
         const auto [path, query] = split_target(req.target());
-        auto request = to_api_request(req, *method, path, query, client_, rec.request_id);
+        // The one place the client address is decided: the peer, or X-Forwarded-For from a trusted proxy.
+        std::vector<std::string_view> forwarded_for;
+        const auto [first_xff, end_xff] = req.equal_range("X-Forwarded-For");
+        for (auto it = first_xff; it != end_xff; ++it) forwarded_for.emplace_back(it->value());
+        rec.client = context_.proxies.client_of(client_, forwarded_for);
+        auto request = to_api_request(req, *method, path, query, rec.client, rec.request_id);
         auto routed = context_.api.route(*method, request.path);
         rec.endpoint = api::dispatcher::label(routed);
         if (auto* decided = std::get_if<api::response>(&routed)) {

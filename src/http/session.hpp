@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "http/client_address.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -37,6 +38,7 @@ struct session_context {
     const api::dispatcher& api;
     core::bounded_pool& workers;
     core::bounded_pool& hashing;
+    const trusted_proxies& proxies;  // whose X-Forwarded-For names the client
 };
 
 class connection : public std::enable_shared_from_this<connection> {
