@@ -10,6 +10,7 @@
 #include "domain/services.hpp"
 
 #include <exception>
+#include <optional>
 #include <utility>
 
 namespace guestd::api {
@@ -70,9 +71,11 @@ route_result dispatcher::route(verb method, std::string_view path) const { retur
 response dispatcher::handle(const endpoint& ep, const request& req) const {
     const auto fail_with = [&](const core::error& err) { return error_response(ep.speaks, ep.errors, err); };
     try {
-        // Authenticate the caller
+        // Authenticate the caller in one read transaction, which a read-only endpoint's handler shares
+        std::optional<store::read_scope> reads(std::in_place, services_.db());
         const auto who = authenticate(ep.auth, req, services_.credentials());
         if (!who) return fail_with(who.error());
+        if (!ep.read_only) reads.reset();
 
         // Check the query parameters
         auto query_errors = validate_query(req, ep.query);

@@ -87,6 +87,9 @@ struct endpoint {
     error_style errors = error_style::fields;
     std::size_t body_limit = 0;  // request body bytes; 0 = the server's default (64 KiB)
     std::string_view tag;  // OpenAPI tag ("Guests Personal Space", "PMS push", "Ops")
+    // The handler only reads: it runs in the read transaction of the caller's authentication (store::read_scope),
+    // so the whole request sees one snapshot. Every other endpoint's handler starts its own transactions.
+    bool read_only = false;
 };
 
 }  // namespace guestd::api

@@ -46,7 +46,7 @@ std::vector<endpoint> build() {
          .query = {{"email", true, string_format::email, "The guest's email, compared case-insensitively"}},
          .responses = {{200, &xs::account_exists, "The guest is known"}, bad_request, unauthorized,
                        {404, nullptr, "No guest of this merchant has that email"}},
-         .handler = &xp::account_exists, .tag = personal_space},
+         .handler = &xp::account_exists, .tag = personal_space, .read_only = true},
         {.method = post, .path = "/api/xp-guest-account/update-password", .speaks = dialect::experience,
          .auth = partner_bearer, .pool = pool_kind::hashing, .summary = "Create the account or change its password",
          .description = "Creates the loyalty account of a qualifying guest, or replaces its password; revokes "
@@ -72,7 +72,7 @@ std::vector<endpoint> build() {
          .description = "Every profile field (null when unknown), custom fields and badges, with an ETag.",
          .responses = {{200, &xs::guest_information, "The profile"},
                        {401, nullptr, "Wrong partner credentials or guest token"}},
-         .handler = &xp::get_guest_information, .tag = personal_space},
+         .handler = &xp::get_guest_information, .tag = personal_space, .read_only = true},
         {.method = put, .path = "/api/xp-guest-account/guest-informations", .speaks = dialect::experience,
          .auth = partner_bearer_and_guest_token, .summary = "Update the guest's profile",
          .description = "Partial and all-or-nothing; null clears a field except mobile, birthdate and email. "
@@ -88,7 +88,7 @@ std::vector<endpoint> build() {
          .description = "Non-cancelled reservations, newest arrival first.",
          .responses = {{200, &xs::reservations, "The reservations"},
                        {401, nullptr, "Wrong partner credentials or guest token"}},
-         .handler = &xp::guest_reservations, .tag = personal_space},
+         .handler = &xp::guest_reservations, .tag = personal_space, .read_only = true},
 
         // PMS push
         {.method = post, .path = "/api/xp-store-bookings/bookings", .speaks = dialect::experience,
@@ -136,7 +136,7 @@ std::vector<endpoint> build() {
          .query = {{"email", true, string_format::email, "The guest's email"}},
          .responses = {{200, &xs::custom_fields, "The customer and stay custom fields"}, bad_request, unauthorized,
                        {404, &xs::customer_not_found, "Unknown email"}},
-         .handler = &xp::get_custom_fields, .tag = crm},
+         .handler = &xp::get_custom_fields, .tag = crm, .read_only = true},
 
         // Ops
         {.method = get, .path = "/healthz", .speaks = dialect::ops, .summary = "Liveness",

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace guestd::store {
@@ -241,13 +242,91 @@ enum class tx { read, write };
 class database {
 public:
     virtual ~database() = default;
-    /// Starts a transaction. tx::write takes the write lock up front so it never fails to upgrade.
-    virtual std::unique_ptr<unit_of_work> begin(tx mode) = 0;
+    /// Starts a transaction. tx::write takes the write lock up front so it never fails to upgrade. While a
+    /// read_scope of this database is open on the calling thread, tx::read joins the scope's transaction.
+    std::unique_ptr<unit_of_work> begin(tx mode);
     /// True when the database answers a trivial query.
     virtual bool ping() = 0;
     /// Makes deleted rows unrecoverable from the database's files (after an erasure): SQLite overwrites freed
     /// pages (secure_delete) and truncates the WAL after checkpointing it.
     virtual void scrub() = 0;
+
+protected:
+    /// The backend's part of begin(): always a new transaction.
+    virtual std::unique_ptr<unit_of_work> start(tx mode) = 0;
 };
+
+/// While it lives, every begin(tx::read) on db from this thread joins one read transaction: a request's reads
+/// (its authentication and its handler) see one snapshot and pay for one BEGIN/COMMIT. That transaction starts
+/// at the first such begin() and ends when the scope and every unit of work that joined it are gone (they
+/// share it; their commit() does nothing). A begin(tx::write) inside the scope never joins: it is a transaction
+/// of its own, and it ends the sharing, so the reads after it start anew and see what it wrote. A scope opened
+/// while another is open on the thread does nothing.
+class read_scope {
+public:
+    explicit read_scope(database& db);
+    ~read_scope();
+    read_scope(const read_scope&) = delete;
+    read_scope& operator=(const read_scope&) = delete;
+
+private:
+    bool owner_;
+};
+
+namespace detail {
+
+/// The thread's open read_scope: its database, and its transaction once a read started it.
+struct ambient_read {
+    database* db = nullptr;
+    std::shared_ptr<unit_of_work> shared;
+};
+inline thread_local ambient_read ambient;
+
+/// A unit of work joined to the scope's transaction: the stores are the transaction's, commit() does nothing.
+class joined_unit_of_work final : public unit_of_work {
+public:
+    explicit joined_unit_of_work(std::shared_ptr<unit_of_work> tx) : tx_(std::move(tx)) {}
+    merchant_store& merchants() override { return tx_->merchants(); }
+    partner_store& partners() override { return tx_->partners(); }
+    guest_store& guests() override { return tx_->guests(); }
+    account_store& accounts() override { return tx_->accounts(); }
+    session_store& sessions() override { return tx_->sessions(); }
+    reservation_store& reservations() override { return tx_->reservations(); }
+    email_list_store& email_lists() override { return tx_->email_lists(); }
+    reset_store& resets() override { return tx_->resets(); }
+    throttle_store& throttles() override { return tx_->throttles(); }
+    outbox_store& outbox() override { return tx_->outbox(); }
+    audit_store& audit() override { return tx_->audit(); }
+    consent_store& consents() override { return tx_->consents(); }
+    void commit() override {}
+
+private:
+    std::shared_ptr<unit_of_work> tx_;
+};
+
+}  // namespace detail
+
+inline std::unique_ptr<unit_of_work> database::begin(tx mode) {
+    auto& scope = detail::ambient;
+    if (scope.db != this) return start(mode);
+    if (mode == tx::write) {
+        // Drop the scope's hold first: with no joined unit alive, its connection goes back before the write takes one.
+        scope.shared.reset();
+        return start(mode);
+    }
+    if (!scope.shared) scope.shared = start(tx::read);
+    return std::make_unique<detail::joined_unit_of_work>(scope.shared);
+}
+
+inline read_scope::read_scope(database& db) : owner_(detail::ambient.db == nullptr) {
+    if (owner_) detail::ambient.db = &db;
+}
+
+inline read_scope::~read_scope() {
+    if (owner_) {
+        detail::ambient.shared.reset();
+        detail::ambient.db = nullptr;
+    }
+}
 
 }  // namespace guestd::store

@@ -2426,4 +2426,78 @@ TEST_P(UnitOfWork, ConcurrentWritersAllLand) {
     }
 }
 
+// store::read_scope: a request's reads share one transaction, so one snapshot.
+
+namespace {
+
+/// Commits a guest with that email from another thread (so outside the caller's scope), and waits for it.
+void commit_guest_elsewhere(store::database& db, merchant_id m, const std::string& email) {
+    std::thread([&] {
+        auto u = db.begin(tx::write);
+        ASSERT_TRUE(u->guests().insert(full_guest(m, email)).has_value());
+        u->commit();
+    }).join();
+}
+
+bool sees(store::database& db, merchant_id m, const std::string& email) {
+    return db.begin(tx::read)->guests().find_by_email(m, email).has_value();
+}
+
+}  // namespace
+
+TEST_P(UnitOfWork, ReadsInAScopeShareOneSnapshot) {
+    const auto m = add_merchant(1);
+    {
+        store::read_scope scope(*db_);
+        EXPECT_FALSE(sees(*db_, m, "later@example.com"));  // the scope's transaction starts here
+        commit_guest_elsewhere(*db_, m, "later@example.com");
+
+        // A later read of the scope, even after the first unit is gone, reads the same snapshot...
+        EXPECT_FALSE(sees(*db_, m, "later@example.com"));
+        // ...while another thread, outside any scope, reads afresh.
+        bool seen_elsewhere = false;
+        std::thread([&] { seen_elsewhere = sees(*db_, m, "later@example.com"); }).join();
+        EXPECT_TRUE(seen_elsewhere);
+    }
+    EXPECT_TRUE(sees(*db_, m, "later@example.com"));  // the scope's transaction ended with it
+}
+
+TEST_P(UnitOfWork, AJoinedUnitKeepsTheScopesTransactionAndItsCommitEndsNothing) {
+    const auto m = add_merchant(1);
+    std::unique_ptr<unit_of_work> kept;
+    {
+        store::read_scope scope(*db_);
+        store::read_scope nested(*db_);  // does nothing: the outer scope stays the thread's scope
+        kept = db_->begin(tx::read);
+        EXPECT_FALSE(kept->guests().find_by_email(m, "later@example.com"));
+        kept->commit();  // a joined unit's commit leaves the shared transaction open
+        commit_guest_elsewhere(*db_, m, "later@example.com");
+        EXPECT_FALSE(sees(*db_, m, "later@example.com"));
+    }
+    // The scope is gone but the unit still holds the transaction: still the old snapshot.
+    EXPECT_FALSE(kept->guests().find_by_email(m, "later@example.com"));
+    kept.reset();
+    EXPECT_TRUE(sees(*db_, m, "later@example.com"));
+}
+
+TEST_P(UnitOfWork, AWriteInAScopeIsItsOwnTransactionAndTheReadsAfterItSeeIt) {
+    const auto m = add_merchant(1);
+    store::read_scope scope(*db_);
+    auto before = db_->begin(tx::read);
+    EXPECT_FALSE(before->guests().find_by_email(m, "mine@example.com"));
+
+    // Same thread, scope still open and its transaction still held: the write neither joins nor waits on it.
+    {
+        auto w = db_->begin(tx::write);
+        ASSERT_TRUE(w->guests().insert(full_guest(m, "mine@example.com")).has_value());
+        w->commit();
+    }
+    EXPECT_TRUE(sees(*db_, m, "mine@example.com"));  // the reads after the write start the scope's next transaction
+    EXPECT_FALSE(before->guests().find_by_email(m, "mine@example.com"));  // a unit from before keeps its snapshot
+
+    // And they share that one snapshot again.
+    commit_guest_elsewhere(*db_, m, "other@example.com");
+    EXPECT_FALSE(sees(*db_, m, "other@example.com"));
+}
+
 }  // namespace guestd::contract

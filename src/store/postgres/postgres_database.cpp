@@ -183,7 +183,7 @@ public:
         probe_settings_.force_connect_timeout = true;
     }
 
-    std::unique_ptr<store::unit_of_work> begin(tx mode) override {
+    std::unique_ptr<store::unit_of_work> start(tx mode) override {
         const auto deadline = steady::now() + busy_timeout_;
         const query& start = mode == tx::write ? queries::begin_write : queries::begin_read;
 

@@ -184,7 +184,7 @@ public:
     database(std::shared_ptr<connection_pool> pool, std::chrono::milliseconds busy_timeout, const core::clock& clock)
         : pool_(std::move(pool)), busy_timeout_(busy_timeout), clock_(clock) {}
 
-    std::unique_ptr<store::unit_of_work> begin(tx mode) override {
+    std::unique_ptr<store::unit_of_work> start(tx mode) override {
         // Borrow a connection, waiting at most the busy timeout.
         const bool writer = mode == tx::write;
         auto held = std::make_unique<lease>(pool_, writer, steady::now() + busy_timeout_);

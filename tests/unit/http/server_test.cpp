@@ -31,7 +31,7 @@ using test::reply;
 // The test endpoints touch no store: a database that refuses to be used.
 class no_database final : public store::database {
 public:
-    std::unique_ptr<store::unit_of_work> begin(store::tx) override {
+    std::unique_ptr<store::unit_of_work> start(store::tx) override {
         throw std::logic_error("the http tests use no database");
     }
     bool ping() override { return false; }

@@ -118,7 +118,7 @@ private:
     fake_outbox_store outbox_;
 };
 
-std::unique_ptr<store::unit_of_work> fake_outbox_database::begin(store::tx) {
+std::unique_ptr<store::unit_of_work> fake_outbox_database::start(store::tx) {
     {
         std::lock_guard lock(state_mutex_);
         if (fail_in_ > 0 && --fail_in_ == 0) throw core::backend_error("disk I/O error (injected)", true);

@@ -15,7 +15,7 @@ namespace guestd::testing {
 
 class fake_outbox_database final : public store::database {
 public:
-    std::unique_ptr<store::unit_of_work> begin(store::tx mode) override;
+    std::unique_ptr<store::unit_of_work> start(store::tx mode) override;
     bool ping() override { return true; }
     void scrub() override {}
 
