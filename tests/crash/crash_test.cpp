@@ -267,7 +267,8 @@ protected:
         // The profile: the acknowledged mobile, or the one in doubt.
         const auto info = c.send({"GET", "/api/xp-guest-account/guest-informations", h, std::nullopt});
         ASSERT_EQ(info.status, 200) << info.body;
-        const json::value& mobile = info.json().at("mobile");
+        const json::value body = info.json();  // a named copy: the mobile below refers into it
+        const json::value& mobile = body.at("mobile");
         const std::string seen = mobile.is_string() ? std::string(mobile.as_string()) : std::string();
         if (g.doubt_mobile) ++(seen == *g.doubt_mobile ? doubts_landed_ : doubts_lost_);
         if (g.doubt_mobile && seen == *g.doubt_mobile) {

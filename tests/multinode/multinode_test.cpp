@@ -332,7 +332,7 @@ TEST_F(MultiNode, WithBothNodesDeliveringEachEmailArrivesExactlyOnce) {
 /// What one load thread did: the writes acknowledged (2xx) before and after the kill, and every failed attempt.
 struct load_record {
     std::vector<std::string> acked;  // booking references, or "<email> <password>" for password changes
-    int acked_after_kill = 0;
+    std::atomic<int> acked_after_kill{0};
     std::vector<std::string> failures;  // "status error" of each failed attempt
     int gave_up = 0;                    // requests that never succeeded
 };
