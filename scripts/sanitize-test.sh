@@ -105,15 +105,17 @@ tsan_part() {
   local start=$SECONDS
   stage "tsan: configure and build the concurrency-heavy suites (ThreadSanitizer, RelWithDebInfo)"
   cmake --preset tsan || return 1
-  # Build only guestd and the test executables the selected tests run (a .postgres variant runs its SQLite
-  # twin's executable; fixture scripts have none).
-  local targets=(guestd) name target
+  # Build only guestd and the test executables the selected tests run: a test's own target when it has one
+  # (contract.postgres does), else, for a .postgres variant, its SQLite twin's; fixture scripts have none.
+  local targets=(guestd) name target candidate
   local all_targets
   all_targets=$(ninja -C build/tsan -t targets all | cut -d: -f1) || return 1
   while read -r name; do
-    target=test_${name%.postgres}
-    target=${target//./_}
-    if grep -qx "$target" <<<"$all_targets" && [[ " ${targets[*]} " != *" $target "* ]]; then
+    target=""
+    for candidate in "test_${name//./_}" "test_$(tr . _ <<<"${name%.postgres}")"; do
+      if grep -qx "$candidate" <<<"$all_targets"; then target=$candidate; break; fi
+    done
+    if [ -n "$target" ] && [[ " ${targets[*]} " != *" $target "* ]]; then
       targets+=("$target")
     fi
   done < <(ctest --test-dir build/tsan -N -R "$tsan_tests" | sed -n 's/^ *Test *#[0-9]*: //p')
