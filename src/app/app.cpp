@@ -72,9 +72,17 @@ int serve(const core::serve_config& given, std::ostream& out) {
     if (config.io_threads == 0) config.io_threads = cores();
     if (config.hash_threads == 0) config.hash_threads = cores();
 
+    // A read-only request on SQLite is a few B-tree lookups in its page cache and the OS cache, never a wait
+    // on another process (WAL readers do not wait for the writer): its I/O thread runs it at once rather than
+    // handing it to a worker and back, two thread wake-ups that cost more than the lookups. PostgreSQL's reads are
+    // network round trips, which must never stall an I/O thread's other connections.
+    config.inline_reads = !is_postgres(config.db);
+
     // Open the store with a connection for every thread that may hold a unit of work at once (and the mailer and
     // the audit purger), unless --db-pool caps it: then units of work beyond it wait for a free connection.
-    if (config.db_pool == 0) config.db_pool = config.threads + config.hash_threads + 2;
+    if (config.db_pool == 0) {
+        config.db_pool = config.threads + config.hash_threads + (config.inline_reads ? config.io_threads : 0) + 2;
+    }
     auto sys = open(config.db, config.db_pool, {}, config.db_cache_mib);
     api::dispatcher dispatcher(api::endpoints(), *sys->services);
     http::server server(config, dispatcher);

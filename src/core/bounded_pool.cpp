@@ -8,13 +8,19 @@
 
 namespace guestd::core {
 
-bounded_pool::bounded_pool(unsigned threads, std::size_t capacity, std::string gauge)
+bounded_pool::bounded_pool(unsigned threads, std::size_t capacity, std::string gauge,
+                           std::function<void()> on_start)
     : capacity_(capacity), gauge_(std::move(gauge)) {
     if (!gauge_.empty()) metrics::set_gauge(gauge_, 0);
     if (threads == 0) threads = 1;
     threads_.reserve(threads);
     try {
-        for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+        for (unsigned i = 0; i < threads; ++i) {
+            threads_.emplace_back([this, on_start] {
+                if (on_start) on_start();
+                run();
+            });
+        }
     } catch (...) {
         // Join the threads already started: the destructor does not run for a half-built pool.
         stop();
@@ -40,6 +46,11 @@ bool bounded_pool::try_post(std::function<void()>& job) {
 std::size_t bounded_pool::queued() const {
     std::lock_guard lock(mutex_);
     return jobs_.size();
+}
+
+bool bounded_pool::saturated() const {
+    std::lock_guard lock(mutex_);
+    return stopping_ || jobs_.size() >= capacity_;
 }
 
 void bounded_pool::stop() {

@@ -16,8 +16,10 @@ namespace guestd::core {
 class bounded_pool {
 public:
     /// threads workers; at most capacity jobs waiting (running ones not counted). gauge names the queue-depth
-    /// metric kept up to date ("" for none).
-    bounded_pool(unsigned threads, std::size_t capacity, std::string gauge = {});
+    /// metric kept up to date ("" for none). Each thread runs on_start (when set) before its first job: how it
+    /// asks the scheduler for its priority.
+    bounded_pool(unsigned threads, std::size_t capacity, std::string gauge = {},
+                 std::function<void()> on_start = {});
     ~bounded_pool();
     bounded_pool(const bounded_pool&) = delete;
     bounded_pool& operator=(const bounded_pool&) = delete;
@@ -26,6 +28,8 @@ public:
     bool try_post(std::function<void()>& job);
     /// Jobs waiting now.
     std::size_t queued() const;
+    /// True when try_post() would refuse now (the queue is full or the pool stopping): a caller can shed at once.
+    bool saturated() const;
     /// Finishes the queued jobs, then joins the threads. Idempotent.
     void stop();
 

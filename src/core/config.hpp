@@ -15,7 +15,8 @@ struct serve_config {
     unsigned threads = 0;                         // request workers (store calls); 0 = 2 x cores, at least 4
     unsigned io_threads = 0;                      // Asio I/O threads; 0 = cores
     unsigned hash_threads = 0;                    // argon2id workers; 0 = cores
-    unsigned db_pool = 0;                         // store connections at most; 0 = threads + hash_threads + 2
+    unsigned db_pool = 0;                         // store connections at most; 0 = every thread that may hold one + 2
+    bool inline_reads = false;                    // read-only requests run on their I/O thread (set for SQLite)
     std::size_t hash_queue = 64;                  // hashing requests waiting at most; past that 503
     std::size_t body_limit = 64 * 1024;           // request body bytes; past that 413
     std::size_t header_limit = 8 * 1024;          // request header bytes; past that 431

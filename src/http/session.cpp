@@ -30,8 +30,6 @@
 #include <utility>
 #include <vector>
 
-#include <sys/resource.h>
-#include <unistd.h>
 
 namespace guestd::http::detail {
 namespace {
@@ -99,16 +97,6 @@ std::string_view message_for(unsigned status) {
         case 431: return "request header fields too large";
         default: return "malformed request";
     }
-}
-
-/// Lowers the calling hashing thread's priority once (nice 10; Linux sets it per thread): a flood of logins then
-/// takes the CPU that reads leave over instead of delaying them, and the hashing queue sheds the excess. Alone, the
-/// hashing threads still get every idle cycle.
-void lower_hashing_priority() {
-    thread_local bool lowered = false;
-    if (lowered) return;
-    lowered = true;
-    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
 }
 
 /// Runs work on pool and resumes the caller on its own executor with the answer, or with nullopt at once when the
@@ -279,11 +267,11 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
         if (auto* decided = std::get_if<api::response>(&routed)) {
             res = std::move(*decided);
         } else {
-            // Run the handler off the I/O thread: hashing on its bounded pool, everything else on the workers.
+            // Run the handler: a read-only one right here when the store's reads are local (config.inline_reads),
+            // hashing on its bounded pool, everything else on the workers.
             const api::endpoint& ep = *std::get<const api::endpoint*>(routed);
             auto& pool = ep.pool == api::pool_kind::hashing ? context_.hashing : context_.workers;
             auto work = [this, &ep, &request]() -> api::response {
-                if (ep.pool == api::pool_kind::hashing) lower_hashing_priority();
                 try {
                     return context_.api.handle(ep, request);
                 } catch (const std::exception& e) {
@@ -295,7 +283,12 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
                 }
                 return context_.api.reject(request.path, 500, "internal error");
             };
-            auto answer = co_await async_run_on(pool, std::move(work), asio::use_awaitable);
+            std::optional<api::response> answer;
+            if (ep.read_only && ep.pool != api::pool_kind::hashing && context_.config.inline_reads) {
+                answer = work();
+            } else if (!pool.saturated()) {
+                answer = co_await async_run_on(pool, std::move(work), asio::use_awaitable);
+            }  // else shed now, without a trip through the I/O thread's queue (async_run_on sheds a late race)
             if (answer) {
                 res = std::move(*answer);
             } else {

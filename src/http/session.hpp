@@ -1,6 +1,7 @@
 // One client connection of the server (internal to src/http): a coroutine that reads requests with size limits
-// and timeouts, runs each through the api dispatcher on the worker or hashing pool, and writes the answers until
-// the client leaves, a timeout fires or the server shuts down.
+// and timeouts, runs each through the api dispatcher (on the hashing pool, on the worker pool, or for read-only
+// endpoints on SQLite right on its I/O thread), and writes the answers until the client leaves, a timeout fires or
+// the server shuts down.
 #pragma once
 
 #include "core/config.hpp"

@@ -6,8 +6,11 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace guestd::core {
 namespace {
@@ -55,8 +58,10 @@ TEST(BoundedPool, RefusesWhenQueueIsFullAndLeavesJobUntouched) {
     std::function<void()> b = [&ran] { ++ran; };
     std::function<void()> c = [&ran] { ran += 100; };
     ASSERT_TRUE(pool.try_post(a));
+    EXPECT_FALSE(pool.saturated());
     ASSERT_TRUE(pool.try_post(b));
     EXPECT_EQ(pool.queued(), 2u);
+    EXPECT_TRUE(pool.saturated());
 
     EXPECT_FALSE(pool.try_post(c));
     ASSERT_TRUE(c) << "a refused job stays with the caller";
@@ -86,9 +91,33 @@ TEST(BoundedPool, StopFinishesQueuedJobsThenRefusesNewOnes) {
     EXPECT_EQ(ran.load(), 5);
 
     std::function<void()> late = [] {};
+    EXPECT_TRUE(pool.saturated()) << "a stopped pool takes nothing";
     EXPECT_FALSE(pool.try_post(late));
     EXPECT_TRUE(late);
     pool.stop();  // idempotent
+}
+
+TEST(BoundedPool, EachThreadRunsTheStartHookBeforeItsFirstJob) {
+    std::mutex mutex;
+    std::set<std::thread::id> started;
+    std::set<std::thread::id> ran_on;
+    {
+        bounded_pool pool(3, 100, "", [&] {
+            std::lock_guard lock(mutex);
+            EXPECT_TRUE(started.insert(std::this_thread::get_id()).second) << "the hook runs once per thread";
+        });
+        for (int i = 0; i < 30; ++i) {
+            std::function<void()> job = [&] {
+                std::lock_guard lock(mutex);
+                EXPECT_TRUE(started.contains(std::this_thread::get_id()));
+                ran_on.insert(std::this_thread::get_id());
+            };
+            ASSERT_TRUE(pool.try_post(job));
+        }
+        pool.stop();
+    }
+    EXPECT_EQ(started.size(), 3u) << "every thread ran the hook, even one that got no job";
+    EXPECT_FALSE(ran_on.empty());
 }
 
 TEST(BoundedPool, KeepsItsQueueDepthGaugeUpToDate) {

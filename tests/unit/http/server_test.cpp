@@ -93,6 +93,11 @@ const api::endpoint k_table[] = {
     {.method = api::verb::get, .path = "/api/test/echo", .speaks = api::dialect::experience, .handler = &echo},
     {.method = api::verb::post, .path = "/api/test/echo", .speaks = api::dialect::experience, .handler = &echo},
     {.method = api::verb::get, .path = "/api/test/slow", .speaks = api::dialect::experience, .handler = &slow},
+    {.method = api::verb::get,
+     .path = "/api/test/read",
+     .speaks = api::dialect::experience,
+     .handler = &echo,
+     .read_only = true},
     {.method = api::verb::post,
      .path = "/api/test/hash",
      .speaks = api::dialect::experience,
@@ -406,6 +411,53 @@ TEST_F(Server, ShedsHashingWith503WhenItsPoolIsFullWhileWorkersStillAnswer) {
     ASSERT_TRUE(first && second);
     EXPECT_EQ(first->status, 200);
     EXPECT_EQ(second->status, 200);
+}
+
+TEST_F(Server, RunsAReadOnlyRequestOnItsIOThreadWhileEveryWorkerIsBusy) {
+    config_.inline_reads = true;  // what app::serve sets for SQLite
+    start();
+    const std::string slow_request = "GET /api/test/slow HTTP/1.1\r\nHost: t\r\n\r\n";
+    // Hold both workers.
+    client first(endpoint_);
+    client second(endpoint_);
+    ASSERT_TRUE(first.send(slow_request));
+    ASSERT_TRUE(second.send(slow_request));
+    ASSERT_TRUE(g_gate.wait_entered(2));
+
+    // A read-only endpoint is still answered: no worker takes part in it.
+    const auto read = test::get(endpoint_, "/api/test/read?x=1");
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->status, 200);
+    EXPECT_EQ(json_of(*read).at("query"), "x=1");
+
+    g_gate.release();
+    const auto a = first.read_reply();
+    const auto b = second.read_reply();
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->status, 200);
+    EXPECT_EQ(b->status, 200);
+}
+
+TEST_F(Server, HandsAReadOnlyRequestToTheWorkersWhenReadsAreNotInline) {
+    config_.inline_reads = false;  // what app::serve sets for PostgreSQL: a read is a network round trip
+    start();
+    const std::string slow_request = "GET /api/test/slow HTTP/1.1\r\nHost: t\r\n\r\n";
+    client first(endpoint_);
+    client second(endpoint_);
+    ASSERT_TRUE(first.send(slow_request));
+    ASSERT_TRUE(second.send(slow_request));
+    ASSERT_TRUE(g_gate.wait_entered(2));
+
+    // The read waits in the workers' queue behind the two held requests, and is answered once they finish.
+    client reader(endpoint_);
+    ASSERT_TRUE(reader.send("GET /api/test/read HTTP/1.1\r\nHost: t\r\n\r\n"));
+    for (int i = 0; i < 500 && metric("guestd_worker_queue_depth") < 1; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(metric("guestd_worker_queue_depth"), 1);
+    g_gate.release();
+    const auto read = reader.read_reply();
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->status, 200);
+    ASSERT_TRUE(first.read_reply() && second.read_reply());
 }
 
 TEST_F(Server, StopLetsAnInFlightRequestFinishBeforeRunReturns) {
