@@ -1,4 +1,5 @@
--- The shed probe of bench/run.sh's login flood: one connection (run it as wrk -t1 -c1) sending logins while the
+-- The shed probe of bench/run.sh's login flood: one connection per thread (run it as wrk -tN -cN: the send time is
+-- kept per thread, so a thread must not carry two connections) sending logins while the
 -- flood fills the hashing queue, timing each answer with the monotonic clock (LuaJIT's ffi), so the 503s can be
 -- timed apart from the logins that were served. Prints one RESULT line with the 503s' latencies and how many
 -- carried Retry-After.
