@@ -91,17 +91,23 @@ int serve(const core::serve_config& given, std::ostream& out) {
     if (config.io_threads == 0) config.io_threads = cores();
     if (config.hash_threads == 0) config.hash_threads = cores();
 
+    // Open the store with a connection for every unit of work that may be open at once (and the mailer's and the
+    // audit purger's), unless --db-pool caps it: then units of work beyond it wait for a free connection. On
+    // SQLite, where a connection is a file handle and a share of --db-cache-mib, a request thread counts twice
+    // (a write may start while its read is open, as a refused reset does) and an I/O thread once (below).
+    const bool sqlite = !is_postgres(config.db);
+    const unsigned request_threads = config.threads + config.hash_threads;
+    const unsigned sqlite_need = 2 * request_threads + config.io_threads + 2;
+    const bool pool_capped = config.db_pool != 0 && (!sqlite || config.db_pool < sqlite_need);
+    if (config.db_pool == 0) config.db_pool = sqlite ? sqlite_need : request_threads + 2;
+
     // A read-only request on SQLite is a few B-tree lookups in its page cache and the OS cache, never a wait
     // on another process (WAL readers do not wait for the writer): its I/O thread runs it at once rather than
-    // handing it to a worker and back, two thread wake-ups that cost more than the lookups. PostgreSQL's reads are
-    // network round trips, which must never stall an I/O thread's other connections.
-    config.inline_reads = !is_postgres(config.db);
+    // handing it to a worker and back, two thread wake-ups that cost more than the lookups. Not where it could
+    // wait: PostgreSQL's reads are network round trips, and a capped pool may have no connection free, either of
+    // which would stall the I/O thread's other connections.
+    config.inline_reads = sqlite && !pool_capped;
 
-    // Open the store with a connection for every thread that may hold a unit of work at once (and the mailer and
-    // the audit purger), unless --db-pool caps it: then units of work beyond it wait for a free connection.
-    if (config.db_pool == 0) {
-        config.db_pool = config.threads + config.hash_threads + (config.inline_reads ? config.io_threads : 0) + 2;
-    }
     auto sys = open(config.db, config.db_pool, {}, config.db_cache_mib);
     api::dispatcher dispatcher(api::endpoints(), *sys->services);
     http::server server(config, dispatcher);
@@ -115,10 +121,12 @@ int serve(const core::serve_config& given, std::ostream& out) {
                          .give_up_after = static_cast<core::unix_seconds>(config.mail_retry_for)});
     sys->services->recovery().on_mail_queued([&mailer] { mailer.wake(); });
     mailer.start();
-    out << "guestd listening on http://" << server.local_endpoint() << std::endl;
+    // The log line first: whoever waits for the stdout line finds the log's settings already written.
     core::log(core::log_level::info, "listening",
               {{"address", server.local_endpoint()}, {"db", config.db}, {"threads", config.threads},
-               {"hash_threads", config.hash_threads}, {"db_pool", config.db_pool}, {"mail", transport->describe()}});
+               {"hash_threads", config.hash_threads}, {"db_pool", config.db_pool},
+               {"inline_reads", config.inline_reads}, {"mail", transport->describe()}});
+    out << "guestd listening on http://" << server.local_endpoint() << std::endl;
     if (config.demo) {
         const std::string mail_location = config.smtp_url.empty()
                                               ? std::filesystem::absolute(config.mail_spool).string() + "/<id>.eml"

@@ -164,7 +164,8 @@ int run(int argc, char** argv) {
     serve->add_option("--hash-threads", serve_config.hash_threads, "Password hashing threads; 0 = cores")
         ->envname("GUESTD_HASH_THREADS")->check(CLI::Range(0u, 256u));
     serve->add_option("--db-pool", serve_config.db_pool,
-                      "Database connections per node, 2 to 1000; 0 = threads + hash-threads + 2 (+ io-threads on SQLite)")
+                      "Database connections per node, 2 to 1000; 0 = threads + hash-threads + 2 (PostgreSQL), "
+                      "2 x (threads + hash-threads) + io-threads + 2 (SQLite)")
         ->envname("GUESTD_DB_POOL")
         ->check(CLI::Validator([](const std::string& s) -> std::string {
             unsigned n = 0;

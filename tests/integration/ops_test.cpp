@@ -89,6 +89,41 @@ std::vector<json::object> access_lines(const std::string& log) {
 
 std::string without_query(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
 
+/// The fields of the "listening" line a server logs once it accepts connections.
+json::object listening_line(const std::string& log) {
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);) {
+        boost::system::error_code ec;
+        const json::value v = json::parse(line, ec);
+        if (!ec && v.is_object() && v.as_object().contains("event") && v.at("event") == "listening")
+            return v.as_object();
+    }
+    ADD_FAILURE() << "no listening line in: " << log;
+    return {};
+}
+
+TEST(ServerStartup, RunsReadsOnItsIOThreadsOnSqliteUnlessThePoolIsCapped) {
+    const temp_dir dir;
+    const test_database db(dir.path());
+    const std::vector<std::string> threads = {"--threads", "4", "--hash-threads", "2", "--io-threads", "2"};
+    {
+        // The default pool: two connections per request thread and one per I/O thread on SQLite.
+        server_process server(db.arg(), dir.path() / "default", threads);
+        const json::object line = listening_line(server.stderr_text());
+        EXPECT_EQ(line.at("inline_reads"), !on_postgres()) << "PostgreSQL's reads are network round trips";
+        EXPECT_EQ(line.at("db_pool"), on_postgres() ? 8 : 2 * (4 + 2) + 2 + 2);
+    }
+    {
+        // A pool capped below that: an I/O thread could wait for a connection, so reads go to the workers.
+        auto capped = threads;
+        capped.insert(capped.end(), {"--db-pool", "4"});
+        server_process server(db.arg(), dir.path() / "capped", capped);
+        const json::object line = listening_line(server.stderr_text());
+        EXPECT_EQ(line.at("inline_reads"), false);
+        EXPECT_EQ(line.at("db_pool"), 4);
+    }
+}
+
 TEST_F(ServerLog, LogsOneAccessLinePerRequestAndNoSecret) {
     const std::string password = "correct horse battery staple";
     const std::string wrong = "incorrect donkey battery clip";

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <thread>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,9 +24,9 @@ pid_t self() { return static_cast<pid_t>(gettid()); }
 
 TEST(LowerThreadPriority, SetsNiceTenOnTheCallingThreadOnly) {
     const int before = nice_of(self());
-    std::thread([] {
+    std::thread([before] {
         lower_thread_priority();
-        EXPECT_EQ(nice_of(self()), 10);
+        EXPECT_EQ(nice_of(self()), std::max(before, 10)) << "lowered to 10, never raised";
     }).join();
     EXPECT_EQ(nice_of(self()), before) << "Linux keeps nice per thread: the caller's other threads keep theirs";
 }
@@ -43,7 +45,26 @@ std::uint64_t slice_of_this_thread() {
     return attr.runtime;
 }
 
+TEST(LowerThreadPriority, NeverRaisesAThreadAlreadyBelowIt) {
+    std::thread([] {
+        const int start = std::max(nice_of(self()), 15);
+        ASSERT_EQ(setpriority(PRIO_PROCESS, static_cast<id_t>(self()), start), 0);
+        lower_thread_priority();
+        EXPECT_EQ(nice_of(self()), start);
+    }).join();
+}
+
+TEST(RequestShortSlices, LeavesAnotherSchedulingPolicyAlone) {
+    std::thread([] {
+        const sched_param none{.sched_priority = 0};
+        ASSERT_EQ(sched_setscheduler(0, SCHED_BATCH, &none), 0);
+        EXPECT_FALSE(request_short_slices());
+        EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
+    }).join();
+}
+
 TEST(RequestShortSlices, AsksTheKernelForATenthOfAMillisecondAndKeepsTheNiceValue) {
+    const int before = nice_of(self());
     bool taken = false;
     std::uint64_t slice = 0;
     int nice = 0;
@@ -56,7 +77,7 @@ TEST(RequestShortSlices, AsksTheKernelForATenthOfAMillisecondAndKeepsTheNiceValu
     // Before Linux 6.12 (EEVDF's custom slices) the kernel ignores sched_runtime for SCHED_OTHER.
     if (!taken || slice == 0) GTEST_SKIP() << "this kernel takes no custom slice for SCHED_OTHER";
     EXPECT_EQ(slice, 100'000u);
-    EXPECT_EQ(nice, 10) << "asking for short slices must not undo a lowered priority";
+    EXPECT_EQ(nice, std::max(before, 10)) << "asking for short slices must not undo a lowered priority";
 }
 
 }  // namespace

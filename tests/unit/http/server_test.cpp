@@ -424,11 +424,12 @@ TEST_F(Server, RunsAReadOnlyRequestOnItsIOThreadWhileEveryWorkerIsBusy) {
     ASSERT_TRUE(second.send(slow_request));
     ASSERT_TRUE(g_gate.wait_entered(2));
 
-    // A read-only endpoint is still answered: no worker takes part in it.
+    // A read-only endpoint is still answered: no worker takes part in it, and nothing waits in their queue.
     const auto read = test::get(endpoint_, "/api/test/read?x=1");
     ASSERT_TRUE(read);
     EXPECT_EQ(read->status, 200);
     EXPECT_EQ(json_of(*read).at("query"), "x=1");
+    EXPECT_EQ(metric("guestd_worker_queue_depth"), 0);
 
     g_gate.release();
     const auto a = first.read_reply();
