@@ -413,16 +413,38 @@ TEST_F(Server, ShedsHashingWith503WhenItsPoolIsFullWhileWorkersStillAnswer) {
     EXPECT_EQ(second->status, 200);
 }
 
+/// Holds both workers (the fixture's config_.threads is 2) with /api/test/slow requests until the gate opens.
+class held_workers {
+public:
+    explicit held_workers(const std::string& endpoint) : first_(endpoint), second_(endpoint) {}
+
+    void hold() {
+        const std::string slow = "GET /api/test/slow HTTP/1.1\r\nHost: t\r\n\r\n";
+        ASSERT_TRUE(first_.send(slow));
+        ASSERT_TRUE(second_.send(slow));
+        ASSERT_TRUE(g_gate.wait_entered(2));
+    }
+
+    /// Opens the gate; both held requests are then answered.
+    void release_and_expect_answers() {
+        g_gate.release();
+        const auto a = first_.read_reply();
+        const auto b = second_.read_reply();
+        ASSERT_TRUE(a && b);
+        EXPECT_EQ(a->status, 200);
+        EXPECT_EQ(b->status, 200);
+    }
+
+private:
+    client first_;
+    client second_;
+};
+
 TEST_F(Server, RunsAReadOnlyRequestOnItsIOThreadWhileEveryWorkerIsBusy) {
     config_.inline_reads = true;  // what app::serve sets for SQLite
     start();
-    const std::string slow_request = "GET /api/test/slow HTTP/1.1\r\nHost: t\r\n\r\n";
-    // Hold both workers.
-    client first(endpoint_);
-    client second(endpoint_);
-    ASSERT_TRUE(first.send(slow_request));
-    ASSERT_TRUE(second.send(slow_request));
-    ASSERT_TRUE(g_gate.wait_entered(2));
+    held_workers workers(endpoint_);
+    ASSERT_NO_FATAL_FAILURE(workers.hold());
 
     // A read-only endpoint is still answered: no worker takes part in it, and nothing waits in their queue.
     const auto read = test::get(endpoint_, "/api/test/read?x=1");
@@ -431,34 +453,24 @@ TEST_F(Server, RunsAReadOnlyRequestOnItsIOThreadWhileEveryWorkerIsBusy) {
     EXPECT_EQ(json_of(*read).at("query"), "x=1");
     EXPECT_EQ(metric("guestd_worker_queue_depth"), 0);
 
-    g_gate.release();
-    const auto a = first.read_reply();
-    const auto b = second.read_reply();
-    ASSERT_TRUE(a && b);
-    EXPECT_EQ(a->status, 200);
-    EXPECT_EQ(b->status, 200);
+    workers.release_and_expect_answers();
 }
 
 TEST_F(Server, HandsAReadOnlyRequestToTheWorkersWhenReadsAreNotInline) {
     config_.inline_reads = false;  // what app::serve sets for PostgreSQL: a read is a network round trip
     start();
-    const std::string slow_request = "GET /api/test/slow HTTP/1.1\r\nHost: t\r\n\r\n";
-    client first(endpoint_);
-    client second(endpoint_);
-    ASSERT_TRUE(first.send(slow_request));
-    ASSERT_TRUE(second.send(slow_request));
-    ASSERT_TRUE(g_gate.wait_entered(2));
+    held_workers workers(endpoint_);
+    ASSERT_NO_FATAL_FAILURE(workers.hold());
 
     // The read waits in the workers' queue behind the two held requests, and is answered once they finish.
     client reader(endpoint_);
     ASSERT_TRUE(reader.send("GET /api/test/read HTTP/1.1\r\nHost: t\r\n\r\n"));
     for (int i = 0; i < 500 && metric("guestd_worker_queue_depth") < 1; ++i) std::this_thread::sleep_for(10ms);
     EXPECT_EQ(metric("guestd_worker_queue_depth"), 1);
-    g_gate.release();
+    workers.release_and_expect_answers();
     const auto read = reader.read_reply();
     ASSERT_TRUE(read);
     EXPECT_EQ(read->status, 200);
-    ASSERT_TRUE(first.read_reply() && second.read_reply());
 }
 
 TEST_F(Server, StopLetsAnInFlightRequestFinishBeforeRunReturns) {
