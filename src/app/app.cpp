@@ -63,10 +63,6 @@ std::unique_ptr<mail::transport> make_transport(const core::serve_config& c) {
                             .starttls = c.smtp_starttls, .verify_tls = !c.smtp_no_verify});
 }
 
-}  // namespace
-
-namespace {
-
 /// Keeps the heap the request threads have grown mapped instead of handing it back to the kernel after each burst.
 /// Growing, trimming and unmapping heap memory (mprotect, madvise, munmap) take the process's mmap lock, which the
 /// hashing threads also take to map and unmap argon2id's 19 MiB for every hash (libsodium maps it afresh, with
@@ -98,7 +94,7 @@ int serve(const core::serve_config& given, std::ostream& out) {
     const bool sqlite = !is_postgres(config.db);
     const unsigned request_threads = config.threads + config.hash_threads;
     const unsigned sqlite_need = 2 * request_threads + config.io_threads + 2;
-    const bool pool_capped = config.db_pool != 0 && (!sqlite || config.db_pool < sqlite_need);
+    const bool pool_below_sqlite_need = config.db_pool != 0 && config.db_pool < sqlite_need;
     if (config.db_pool == 0) config.db_pool = sqlite ? sqlite_need : request_threads + 2;
 
     // A read-only request on SQLite is a few B-tree lookups in its page cache and the OS cache, never a wait
@@ -106,7 +102,7 @@ int serve(const core::serve_config& given, std::ostream& out) {
     // handing it to a worker and back, two thread wake-ups that cost more than the lookups. Not where it could
     // wait: PostgreSQL's reads are network round trips, and a capped pool may have no connection free, either of
     // which would stall the I/O thread's other connections.
-    config.inline_reads = sqlite && !pool_capped;
+    config.inline_reads = sqlite && !pool_below_sqlite_need;
 
     auto sys = open(config.db, config.db_pool, {}, config.db_cache_mib);
     api::dispatcher dispatcher(api::endpoints(), *sys->services);

@@ -30,7 +30,6 @@
 #include <utility>
 #include <vector>
 
-
 namespace guestd::http::detail {
 namespace {
 
