@@ -46,9 +46,12 @@ constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
 // How much a read step asks for at once.
 constexpr std::size_t k_read_chunk = 4096;
 // After an error answer, how long and how much we keep draining what the client still sends, so that closing
-// does not reset the connection before the client has read the answer.
-constexpr milliseconds k_linger_time{1000};
-constexpr std::size_t k_linger_bytes = 1 << 20;
+// does not reset the connection before the client has read the answer. A client may write its whole upload before
+// it reads (curl does when it misses the early answer), so the byte bound is well above any body a client would
+// send to an endpoint here (batches are limited to 2 MiB); the time bound keeps a client that never stops from
+// holding the connection. Draining is a read into a scratch buffer: 64 MiB costs a few milliseconds of CPU.
+constexpr milliseconds k_linger_time{2000};
+constexpr std::size_t k_linger_bytes = std::size_t{64} << 20;
 // The longest a client may take to accept an answer.
 constexpr milliseconds k_write_timeout{10'000};
 

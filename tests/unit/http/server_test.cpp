@@ -305,6 +305,20 @@ TEST_F(Server, RejectsABodyOverTheLimitWith413) {
     EXPECT_TRUE(c.closed_within(5s));
 }
 
+// A client that writes its whole upload before it reads (curl does, when it misses the early answer) must still
+// get the 413: closing with its bytes unread would reset the connection and throw the answer away.
+TEST_F(Server, AnswersAnOversizedUploadToAClientThatSendsItAllBeforeReading) {
+    start();
+    client c(endpoint_);
+    const std::size_t size = std::size_t{8} << 20;
+    ASSERT_TRUE(c.send("POST /api/test/echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(size) +
+                       "\r\n\r\n" + std::string(size, 'x')));
+    const auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_TRUE(c.closed_within(5s));
+}
+
 TEST_F(Server, RejectsAChunkedBodyThatGrowsOverTheLimitWith413) {
     start();
     client c(endpoint_);
