@@ -31,12 +31,18 @@ SELECT id, name, created_at, password_min_length, reset_verification_fields, res
 FROM merchants WHERE id = ?1
 )sql"};
 
+// Two point lookups, the current digest first and the previous one only on a miss: one statement with OR and
+// ORDER BY would cost SQLite a temporary B-tree and a row set on every request.
 inline constexpr query find_merchant_by_hotel_token{"find_merchant_by_hotel_token", R"sql(
 SELECT id, name, created_at, password_min_length, reset_verification_fields, reset_link_template, reset_code_ttl,
        mail_from, audit_retention_days
-FROM merchants
-WHERE hotel_token_hash = ?1 OR (previous_hotel_token_hash = ?1 AND previous_hotel_token_valid_until > ?2)
-ORDER BY hotel_token_hash = ?1 DESC
+FROM merchants WHERE hotel_token_hash = ?1
+)sql"};
+
+inline constexpr query find_merchant_by_previous_hotel_token{"find_merchant_by_previous_hotel_token", R"sql(
+SELECT id, name, created_at, password_min_length, reset_verification_fields, reset_link_template, reset_code_ttl,
+       mail_from, audit_retention_days
+FROM merchants WHERE previous_hotel_token_hash = ?1 AND previous_hotel_token_valid_until > ?2
 LIMIT 1
 )sql"};
 
@@ -105,12 +111,17 @@ SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b
 FROM partners WHERE id = ?1
 )sql"};
 
+// Two point lookups, as for the hotel token: the current digest, else the previous one until ?2 (now).
 inline constexpr query find_partner_by_token{"find_partner_by_token", R"sql(
 SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
        coalesce(previous_client_secret_hash, X''), previous_valid_until
-FROM partners
-WHERE token_hash = ?1 OR (previous_token_hash = ?1 AND previous_valid_until > ?2)
-ORDER BY token_hash = ?1 DESC
+FROM partners WHERE token_hash = ?1
+)sql"};
+
+inline constexpr query find_partner_by_previous_token{"find_partner_by_previous_token", R"sql(
+SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
+       coalesce(previous_client_secret_hash, X''), previous_valid_until
+FROM partners WHERE previous_token_hash = ?1 AND previous_valid_until > ?2
 LIMIT 1
 )sql"};
 
@@ -591,6 +602,14 @@ ORDER BY at, id
 inline constexpr query checkpoint_truncate{"checkpoint_truncate", R"sql(PRAGMA wal_checkpoint(TRUNCATE))sql"};
 
 inline constexpr query ping{"ping", R"sql(SELECT 1)sql"};
+
+// Transaction control, prepared once per connection like every other query: parsing BEGIN and COMMIT anew
+// cost a read about a tenth of its instructions. IMMEDIATE takes the write lock at once, so a write never
+// fails to upgrade later.
+inline constexpr query begin_read{"begin read", R"sql(BEGIN)sql"};
+inline constexpr query begin_write{"begin write", R"sql(BEGIN IMMEDIATE)sql"};
+inline constexpr query commit{"commit", R"sql(COMMIT)sql"};
+inline constexpr query rollback{"rollback", R"sql(ROLLBACK)sql"};
 
 inline constexpr query create_schema_migrations{"create_schema_migrations", R"sql(
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -140,7 +140,7 @@ public:
         // Roll back whatever was not committed; a connection that cannot roll back is not reused.
         if (lease_->conn().in_transaction()) {
             try {
-                lease_->conn().exec("rollback", "ROLLBACK");
+                statement(lease_->conn(), queries::rollback).run();
             } catch (const core::backend_error&) {
                 lease_->discard();
             }
@@ -161,7 +161,7 @@ public:
     store::consent_store& consents() override { return consents_; }
 
     // In WAL mode with synchronous=FULL, COMMIT returns once the WAL is synced: the writes are durable.
-    void commit() override { lease_->conn().exec("commit", "COMMIT"); }
+    void commit() override { statement(lease_->conn(), queries::commit).run(); }
 
 private:
     std::unique_ptr<lease> lease_;
@@ -189,12 +189,8 @@ public:
         const bool writer = mode == tx::write;
         auto held = std::make_unique<lease>(pool_, writer, steady::now() + busy_timeout_);
 
-        // Start the transaction: IMMEDIATE takes the write lock now, so a write never fails to upgrade later.
-        if (writer) {
-            held->conn().exec("begin write", "BEGIN IMMEDIATE");
-        } else {
-            held->conn().exec("begin read", "BEGIN");
-        }
+        // Start the transaction (queries.hpp says why a write's is IMMEDIATE).
+        statement(held->conn(), writer ? queries::begin_write : queries::begin_read).run();
         return std::make_unique<unit_of_work>(std::move(held), clock_);
     }
 

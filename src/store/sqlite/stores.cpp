@@ -270,7 +270,10 @@ std::optional<merchant> merchant_store::find(core::merchant_id id) {
 }
 
 std::optional<merchant> merchant_store::find_by_hotel_token(const secret_hash& hotel_token_hash) {
-    statement st(conn_, queries::find_merchant_by_hotel_token, blob{hotel_token_hash}, clock_.now());
+    if (statement st(conn_, queries::find_merchant_by_hotel_token, blob{hotel_token_hash}); st.step()) {
+        return read_merchant(st);
+    }
+    statement st(conn_, queries::find_merchant_by_previous_hotel_token, blob{hotel_token_hash}, clock_.now());
     return st.step() ? std::optional(read_merchant(st)) : std::nullopt;
 }
 
@@ -359,7 +362,8 @@ void partner_store::read_merchants(partner& p) {
 std::optional<partner> partner_store::find(core::partner_id id) { return find_with(queries::find_partner, id); }
 
 std::optional<partner> partner_store::find_by_token(const secret_hash& partner_token_hash) {
-    return find_with(queries::find_partner_by_token, blob{partner_token_hash}, clock_.now());
+    if (auto p = find_with(queries::find_partner_by_token, blob{partner_token_hash})) return p;
+    return find_with(queries::find_partner_by_previous_token, blob{partner_token_hash}, clock_.now());
 }
 
 std::optional<partner> partner_store::find_by_client_id(std::string_view client_id) {
