@@ -40,8 +40,10 @@ std::string timestamp() {
 
 void set_log_level(log_level level) { g_level = level; }
 
+bool log_enabled(log_level level) { return level >= g_level.load(std::memory_order_relaxed); }
+
 void log(log_level level, std::string_view event, boost::json::object fields) {
-    if (level < g_level.load(std::memory_order_relaxed)) return;
+    if (!log_enabled(level)) return;
     boost::json::object line;
     line["ts"] = timestamp();
     line["level"] = name(level);

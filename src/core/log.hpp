@@ -13,6 +13,9 @@ enum class log_level { debug, info, warn, error };
 /// Sets the lowest level written; default info.
 void set_log_level(log_level level);
 
+/// True when a line at this level is written: lets a caller skip building fields nobody will read.
+bool log_enabled(log_level level);
+
 /// Writes {"ts": ..., "level": ..., "event": ..., ...fields} as one line to stderr, atomically.
 void log(log_level level, std::string_view event, boost::json::object fields = {});
 

@@ -74,6 +74,8 @@ void count(const exchange_record& r) {
     core::metrics::observe_request(method_label(r.method), r.endpoint, r.status, r.duration_ms / 1000.0);
 }
 
-void log_access(const exchange_record& r) { core::log(core::log_level::info, "request", access_log_fields(r)); }
+void log_access(const exchange_record& r) {
+    if (core::log_enabled(core::log_level::info)) core::log(core::log_level::info, "request", access_log_fields(r));
+}
 
 }  // namespace guestd::http

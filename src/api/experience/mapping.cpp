@@ -39,7 +39,7 @@ std::vector<store::custom_field> attributes(const json::value* v) {
 }  // namespace
 
 json::object guest_to_json(const store::guest& g) {
-    json::object o;
+    json::object o(domain::profile_fields.size() + 2);  // sized once: growing it rehashes the keys each time
     for (const auto& f : domain::profile_fields) o[f.name] = nullable(g.fields.*(f.member));
     o["custom_fields"] = name_values(g.custom_fields);
     json::array badges;
