@@ -9,12 +9,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -42,6 +42,15 @@ constexpr std::chrono::milliseconds k_accept_backoff{100};
 constexpr std::size_t k_worker_queue = 1024;
 
 unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+using loop_guard = asio::executor_work_guard<asio::io_context::executor_type>;
+
+/// One event loop per I/O thread, each run by that thread alone (the concurrency hint 1 says so).
+std::vector<std::unique_ptr<asio::io_context>> make_loops(unsigned count) {
+    std::vector<std::unique_ptr<asio::io_context>> loops;
+    for (unsigned i = 0; i < count; ++i) loops.push_back(std::make_unique<asio::io_context>(1));
+    return loops;
+}
 
 [[noreturn]] void cannot_listen(std::string_view listen, std::string_view why) {
     throw std::runtime_error("cannot listen on \"" + std::string(listen) + "\": " + std::string(why));
@@ -96,12 +105,17 @@ struct server::impl {
     asio::awaitable<void> serve(std::shared_ptr<detail::connection> conn);
     void begin_shutdown();
     void forget(const std::shared_ptr<detail::connection>& conn);
-    void run_io();
+    void stop_loops();
+    static void run_io(asio::io_context& loop);
 
     core::serve_config config_;
-    unsigned io_threads_;
-    asio::io_context ioc_;
-    asio::strand<asio::io_context::executor_type> control_;  // acceptor, signals and shutdown run here
+    // Each I/O thread runs an event loop of its own, and a connection lives on one loop from accept to close, as
+    // in nginx's workers: its handlers never move between threads, and the threads share no queue or lock. The
+    // first loop also runs the control work (acceptor, signals, shutdown), which is therefore serialized.
+    std::vector<std::unique_ptr<asio::io_context>> loops_;
+    std::vector<loop_guard> keep_running_;  // until shutdown begins, a loop without connections keeps waiting
+    asio::io_context::executor_type control_;
+    std::size_t next_loop_ = 0;  // where the next connection goes, round robin; used on the control loop only
     tcp::acceptor acceptor_;
     asio::signal_set signals_;
     asio::steady_timer grace_timer_;
@@ -119,9 +133,8 @@ struct server::impl {
 
 server::impl::impl(const core::serve_config& config, api::dispatcher& api)
     : config_(config),
-      io_threads_(config.io_threads != 0 ? config.io_threads : cores()),
-      ioc_(static_cast<int>(io_threads_)),
-      control_(asio::make_strand(ioc_)),
+      loops_(make_loops(config.io_threads != 0 ? config.io_threads : cores())),
+      control_(loops_.front()->get_executor()),
       acceptor_(control_),
       signals_(control_),
       grace_timer_(control_),
@@ -134,7 +147,8 @@ server::impl::impl(const core::serve_config& config, api::dispatcher& api)
       proxies_(trusted_proxies::parse(config.trusted_proxies)),
       context_{config_, api, workers_, hashing_, proxies_} {
     // Bind and listen now, so a busy port fails at start-up rather than in run().
-    const auto endpoint = resolve_listen(ioc_, config.listen);
+    for (const auto& loop : loops_) keep_running_.push_back(asio::make_work_guard(*loop));
+    const auto endpoint = resolve_listen(*loops_.front(), config.listen);
     error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -150,9 +164,10 @@ server::impl::impl(const core::serve_config& config, api::dispatcher& api)
 
 asio::awaitable<void> server::impl::accept_loop() {
     for (;;) {
-        // Accept the next client onto a strand of its own.
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::any_io_executor(asio::make_strand(ioc_)),
-                                                            asio::as_tuple(asio::use_awaitable));
+        // Accept the next client onto the next loop.
+        auto& loop = *loops_[next_loop_];
+        next_loop_ = (next_loop_ + 1) % loops_.size();
+        auto [ec, socket] = co_await acceptor_.async_accept(loop.get_executor(), asio::as_tuple(asio::use_awaitable));
         if (!acceptor_.is_open()) co_return;
         if (ec) {
             // Out of descriptors and the like: say so, pause, and keep accepting.
@@ -201,10 +216,11 @@ void server::impl::begin_shutdown() {
     // Close idle connections now; busy ones close after their current answer.
     for (auto& conn : open) asio::dispatch(conn->executor(), [conn] { conn->shut_down(); });
 
-    // Stop accepting and stop watching for signals.
+    // Stop accepting and stop watching for signals; each loop returns once its last connection is gone.
     error_code ignored;
     acceptor_.close(ignored);
     signals_.cancel(ignored);
+    keep_running_.clear();
     if (open.empty()) return;
 
     // Bound the wait: past the grace period, run() stops the I/O threads and closes what is left.
@@ -212,16 +228,20 @@ void server::impl::begin_shutdown() {
     grace_timer_.async_wait([this](const error_code& ec) {
         if (ec) return;
         core::log(core::log_level::warn, "shutdown_grace_expired", {});
-        ioc_.stop();
+        stop_loops();
     });
 }
 
-void server::impl::run_io() {
+void server::impl::stop_loops() {
+    for (const auto& loop : loops_) loop->stop();
+}
+
+void server::impl::run_io(asio::io_context& loop) {
     (void)core::request_short_slices();
     // A handler that throws must not end the I/O thread: log it and go on.
     for (;;) {
         try {
-            ioc_.run();
+            loop.run();
             return;
         } catch (const std::exception& e) {
             core::log(core::log_level::error, "io_handler_failed", {{"what", e.what()}});
@@ -249,9 +269,11 @@ void server::run() {
 
     // Run the I/O threads, this one among them, until the shutdown has let every connection go.
     std::vector<std::thread> threads;
-    threads.reserve(s.io_threads_ - 1);
-    for (unsigned i = 1; i < s.io_threads_; ++i) threads.emplace_back([&s] { s.run_io(); });
-    s.run_io();
+    threads.reserve(s.loops_.size() - 1);
+    for (std::size_t i = 1; i < s.loops_.size(); ++i) {
+        threads.emplace_back([&loop = *s.loops_[i]] { impl::run_io(loop); });
+    }
+    impl::run_io(*s.loops_.front());
     for (auto& t : threads) t.join();
 
     // Close what the grace period left open (no I/O thread runs any more), then finish the pools' jobs.

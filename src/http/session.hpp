@@ -44,7 +44,8 @@ struct session_context {
 
 class connection : public std::enable_shared_from_this<connection> {
 public:
-    /// socket's executor must be a strand of its own: run(), shut_down() and abort() all execute on it.
+    /// socket's executor must run one handler at a time (one I/O thread's loop, or a strand): run(), shut_down()
+    /// and abort() all execute on it.
     connection(boost::asio::ip::tcp::socket socket, const session_context& context);
 
     /// Serves requests until the client leaves, a timeout fires or shut_down() takes effect; never throws.
