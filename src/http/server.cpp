@@ -111,7 +111,9 @@ struct server::impl {
     core::serve_config config_;
     // Each I/O thread runs an event loop of its own, and a connection lives on one loop from accept to close, as
     // in nginx's workers: its handlers never move between threads, and the threads share no queue or lock. The
-    // first loop also runs the control work (acceptor, signals, shutdown), which is therefore serialized.
+    // control work (acceptor, signals, shutdown) has a loop of its own, run by the thread that calls run(), so a
+    // request that keeps its I/O thread busy never delays accepting the next connection.
+    asio::io_context control_loop_{1};
     std::vector<std::unique_ptr<asio::io_context>> loops_;
     std::vector<loop_guard> keep_running_;  // until shutdown begins, a loop without connections keeps waiting
     asio::io_context::executor_type control_;
@@ -134,7 +136,7 @@ struct server::impl {
 server::impl::impl(const core::serve_config& config, api::dispatcher& api)
     : config_(config),
       loops_(make_loops(config.io_threads != 0 ? config.io_threads : cores())),
-      control_(loops_.front()->get_executor()),
+      control_(control_loop_.get_executor()),
       acceptor_(control_),
       signals_(control_),
       grace_timer_(control_),
@@ -148,7 +150,7 @@ server::impl::impl(const core::serve_config& config, api::dispatcher& api)
       context_{config_, api, workers_, hashing_, proxies_} {
     // Bind and listen now, so a busy port fails at start-up rather than in run().
     for (const auto& loop : loops_) keep_running_.push_back(asio::make_work_guard(*loop));
-    const auto endpoint = resolve_listen(*loops_.front(), config.listen);
+    const auto endpoint = resolve_listen(control_loop_, config.listen);
     error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -233,6 +235,7 @@ void server::impl::begin_shutdown() {
 }
 
 void server::impl::stop_loops() {
+    control_loop_.stop();
     for (const auto& loop : loops_) loop->stop();
 }
 
@@ -267,13 +270,11 @@ void server::run() {
         s.begin_shutdown();
     });
 
-    // Run the I/O threads, this one among them, until the shutdown has let every connection go.
+    // Run the I/O threads, and the control loop on this one, until the shutdown has let every connection go.
     std::vector<std::thread> threads;
-    threads.reserve(s.loops_.size() - 1);
-    for (std::size_t i = 1; i < s.loops_.size(); ++i) {
-        threads.emplace_back([&loop = *s.loops_[i]] { impl::run_io(loop); });
-    }
-    impl::run_io(*s.loops_.front());
+    threads.reserve(s.loops_.size());
+    for (const auto& loop : s.loops_) threads.emplace_back([&loop = *loop] { impl::run_io(loop); });
+    impl::run_io(s.control_loop_);
     for (auto& t : threads) t.join();
 
     // Close what the grace period left open (no I/O thread runs any more), then finish the pools' jobs.

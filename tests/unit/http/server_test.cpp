@@ -98,6 +98,11 @@ const api::endpoint k_table[] = {
      .speaks = api::dialect::experience,
      .handler = &echo,
      .read_only = true},
+    {.method = api::verb::get,
+     .path = "/api/test/slow-read",
+     .speaks = api::dialect::experience,
+     .handler = &slow,
+     .read_only = true},
     {.method = api::verb::post,
      .path = "/api/test/hash",
      .speaks = api::dialect::experience,
@@ -485,6 +490,26 @@ TEST_F(Server, HandsAReadOnlyRequestToTheWorkersWhenReadsAreNotInline) {
     const auto read = reader.read_reply();
     ASSERT_TRUE(read);
     EXPECT_EQ(read->status, 200);
+}
+
+// Each I/O thread runs its own loop and connections are dealt out among them, with accepting on a loop of its own:
+// a request that holds one I/O thread (a read on it) delays neither the next connection nor the other loop's.
+TEST_F(Server, ServesOtherConnectionsWhileARequestHoldsOneIOThread) {
+    config_.inline_reads = true;
+    start();
+    client held(endpoint_);
+    ASSERT_TRUE(held.send("GET /api/test/slow-read HTTP/1.1\r\nHost: t\r\n\r\n"));
+    ASSERT_TRUE(g_gate.wait_entered(1));
+
+    const auto other = test::get(endpoint_, "/api/test/read?x=2");
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->status, 200);
+    EXPECT_EQ(json_of(*other).at("query"), "x=2");
+
+    g_gate.release();
+    const auto answer = held.read_reply();
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 200);
 }
 
 TEST_F(Server, StopLetsAnInFlightRequestFinishBeforeRunReturns) {
