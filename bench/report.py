@@ -41,7 +41,7 @@ loaded_p99 = rows["reads-under-flood"]["p99_ms"]
 # The figures compared run to run, flat: "scenario.figure" -> value.
 figures = {}
 for name, r in rows.items():
-    for k in ["rps", "p50_ms", "p99_ms", "p999_ms", "cpu_cores", "peak_rss_mib"]:
+    for k in ["rps", "p50_ms", "p99_ms", "p999_ms", "cpu_cores", "cpu_us_per_request", "peak_rss_mib", "disk_read_mib"]:
         figures[f"{name}.{k}"] = r[k]
 figures.update({
     "floor.nginx_rps": nginx, "floor.argon2id_per_s": a.hash_floor,
@@ -78,8 +78,9 @@ def errors(r, ok=(200,)):
 
 
 def main_table():
-    head = ("| scenario | conns | requests/s | p50 ms | p99 ms | p99.9 ms | CPU (cores) | peak RSS MiB | ratio to floor | errors |\n"
-            "|---|---|---|---|---|---|---|---|---|---|\n")
+    head = ("| scenario | conns | requests/s | p50 ms | p99 ms | p99.9 ms | CPU (cores) | CPU µs per request | peak RSS MiB "
+            "| disk reads MiB | ratio to floor | errors |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     lines = []
     floors = {"guest-informations": ("reads_to_nginx", "nginx"), "guest-reservations": ("reservations_to_nginx", "nginx"),
               "login": ("login_to_argon2id", "argon2id"), "update-password": ("update_password_to_argon2id", "argon2id")}
@@ -95,8 +96,9 @@ def main_table():
             ratio = f"{r['rps'] / nginx:.2f} of nginx"
         lines.append(f"| {name} | {r['connections']} | {cell(name + '.rps')} | {cell(name + '.p50_ms', 2)} | "
                      f"{cell(name + '.p99_ms', 2)} | {cell(name + '.p999_ms', 2)} | {cell(name + '.cpu_cores', 2)} | "
-                     f"{cell(name + '.peak_rss_mib')} | {ratio} | {errors(r)} |")
-    lines.append(f"| argon2id floor | - | {cell('floor.argon2id_per_s')} | | | | 2 (all) | | hashing floor | |")
+                     f"{cell(name + '.cpu_us_per_request')} | {cell(name + '.peak_rss_mib')} | "
+                     f"{cell(name + '.disk_read_mib')} | {ratio} | {errors(r)} |")
+    lines.append(f"| argon2id floor | - | {cell('floor.argon2id_per_s')} | | | | 2 (all) | | | | hashing floor | |")
     return head + "\n".join(lines) + "\n"
 
 
@@ -157,7 +159,9 @@ Dataset{small}: one merchant with {a.guests:,.0f} guests and {2 * a.guests:,.0f}
 with an account and a live session, plus 1,000 small merchants with 20 guests each; {a.db_mib:,.0f} MiB of SQLite
 (generated in {a.generated_s:.0f} s, cached under build/bench-data/). guestd runs with its defaults (2 I/O threads,
 4 workers, 2 hashing threads, hash queue 64) at warn-level logging; wrk -t2, {a.duration:.0f} s per scenario, random
-guests. CPU is guestd's user+sys over the scenario in cores; peak RSS is guestd's VmHWM over the scenario.
+guests. CPU is guestd's user+sys over the scenario, in cores and in µs per request (steadier than requests/s on a
+shared machine); peak RSS is guestd's VmHWM over the scenario; disk reads are what guestd read from storage rather
+than from the page cache (read_bytes in /proc/PID/io): a read that misses the page cache waits for the disk.
 
 ## Figures (each with the previous report's and the change)
 

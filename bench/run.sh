@@ -113,6 +113,8 @@ ticks=$(getconf CLK_TCK)
 family() { echo "$1"; pgrep -P "$1" || true; }
 cpu_ticks() { for p in $(family "$1"); do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s}'; }
 hwm_kib() { for p in $(family "$1"); do awk '/VmHWM/ {print $2}' "/proc/$p/status"; done | sort -n | tail -1; }
+# Bytes a process and its children had read from storage (not from the page cache) so far.
+disk_bytes() { for p in $(family "$1"); do awk '/^read_bytes/ {print $2}' "/proc/$p/io"; done | awk '{s += $1} END {print s + 0}'; }
 results=$work/results.jsonl
 : >"$results"
 
@@ -121,14 +123,16 @@ scenario() {
   local name=$1 threads=$2 conns=$3 url=$4 script=${5:-$1} pid=${6:-$server} delay=${7:-0}
   log "$name ($conns connections${delay:+, ${delay} ms pacing})"
   for p in $(family "$pid"); do echo 5 >"/proc/$p/clear_refs"; done   # restart the peak RSS count
-  local before
+  local before disk_before
   before=$(cpu_ticks "$pid")
+  disk_before=$(disk_bytes "$pid")
   local out
   out=$(BENCH_SCENARIO=$script BENCH_DELAY_MS=$delay wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 10s \
           -s bench/wrk/scenario.lua "$url" | sed -n 's/^RESULT //p')
-  local cpu=$(( $(cpu_ticks "$pid") - before ))
+  local cpu=$(( $(cpu_ticks "$pid") - before )) disk=$(( $(disk_bytes "$pid") - disk_before ))
   echo "$out" | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(name='$name', connections=$conns,
-cpu_cores=$cpu/$ticks/r['seconds'], peak_rss_mib=$(hwm_kib "$pid")/1024); print(json.dumps(r))" >>"$results"
+cpu_cores=$cpu/$ticks/r['seconds'], peak_rss_mib=$(hwm_kib "$pid")/1024, disk_read_mib=$disk/1048576);
+r['cpu_us_per_request'] = r['cpu_cores'] * 1e6 / r['rps'] if r['rps'] else 0; print(json.dumps(r))" >>"$results"
 }
 
 # Warm the caches a little (not reported), then measure.
