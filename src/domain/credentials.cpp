@@ -174,14 +174,31 @@ core::result<bearer_identity> credentials::authenticate_bearer(std::string_view 
     if (partner_token.empty() || hotel_token.empty()) return not_authenticated("empty token");
 
     // Look secrets up by their digest: no comparison ever runs over the secret's own bytes.
+    const auto partner_digest = digest(partner_token);
+    const auto hotel_digest = digest(hotel_token);
+    auto key = partner_digest + hotel_digest;
     auto uow = db_.begin(store::tx::read);
-    const auto partner = uow->partners().find_by_token(digest(partner_token));
+    const auto generation = uow->partners().credentials_generation();
+    const auto now = clock_.now();
+    {
+        std::lock_guard lock(bearers_mutex_);
+        if (const auto it = bearers_.find(key);
+            it != bearers_.end() && it->second.generation == generation && it->second.second == now)
+            return it->second.identity;
+    }
+
+    const auto partner = uow->partners().find_by_token(partner_digest);
     if (!partner || partner->disabled) return not_authenticated("unknown or disabled partner");
-    const auto merchant = uow->merchants().find_by_hotel_token(digest(hotel_token));
+    const auto merchant = uow->merchants().find_by_hotel_token(hotel_digest);
     if (!merchant) return not_authenticated("unknown hotel token");
     if (!std::binary_search(partner->merchants.begin(), partner->merchants.end(), merchant->id))
         return not_authenticated("partner not granted this merchant");
-    return bearer_identity{partner->id, merchant->id};
+    const bearer_identity identity{partner->id, merchant->id};
+
+    std::lock_guard lock(bearers_mutex_);
+    if (bearers_.size() >= max_remembered_bearers && !bearers_.contains(key)) bearers_.clear();
+    bearers_.insert_or_assign(std::move(key), remembered_bearer{identity, generation, now});
+    return identity;
 }
 
 core::result<basic_identity> credentials::authenticate_basic(std::string_view client_id,

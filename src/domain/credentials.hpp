@@ -9,9 +9,11 @@
 #include "domain/audit.hpp"
 #include "store/store.hpp"
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace guestd::domain {
@@ -108,8 +110,21 @@ public:
     core::result<guest_session> authenticate_guest_token(std::string_view token, const bearer_identity& by) const;
 
 private:
+    /// What a partner and hotel token pair named, and when that was true: the store's credentials generation and
+    /// the second of the lookup. The answer can only change when one of them does (a previous token's overlap
+    /// ends on a second), so reusing it while both are equal is exact.
+    struct remembered_bearer {
+        bearer_identity identity;
+        std::int64_t generation = 0;
+        core::unix_seconds second = 0;
+    };
+    static constexpr std::size_t max_remembered_bearers = 4096;
+
     store::database& db_;
     const core::clock& clock_;
+    // Keyed by the digests of both tokens, never the tokens; only accepted pairs, so unknown tokens cannot fill it.
+    mutable std::mutex bearers_mutex_;
+    mutable std::unordered_map<std::string, remembered_bearer> bearers_;
 };
 
 }  // namespace guestd::domain

@@ -99,7 +99,9 @@ WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
         const auto second = line.find(' ', first + 1);
         target[line.substr(0, first)][line.substr(first + 1, second - first - 1)] = line.substr(second + 1);
     }
+    // Each backend keeps its own migrations and credentials counter (src/migrate/tables.hpp): not copied.
     target.erase("schema_migrations");
+    target.erase("credentials_generation");
 
     // Every table and column must be the spec's, with the type the spec converts to.
     for (const table& t : spec) {

@@ -161,7 +161,8 @@ const std::vector<table> all = {
      id_kind::identity},
 };
 
-constexpr std::array<std::string_view, 2> sqlite_only = {"schema_migrations", "guest_id_floor"};
+constexpr std::array<std::string_view, 3> sqlite_only = {"schema_migrations", "guest_id_floor",
+                                                         "credentials_generation"};
 
 }  // namespace
 

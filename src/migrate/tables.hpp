@@ -41,8 +41,9 @@ struct table {
 /// Every table to copy, parents before children.
 std::span<const table> tables();
 
-/// Tables SQLite has and PostgreSQL does not, read for the sequences but not copied: schema_migrations (each
-/// backend keeps its own), guest_id_floor (PostgreSQL's guests sequence never goes back, so it needs no floor).
+/// Tables of SQLite that are not copied: schema_migrations (each backend keeps its own), guest_id_floor
+/// (PostgreSQL's guests sequence never goes back, so it needs no floor), credentials_generation (each backend
+/// keeps its own counter, and its triggers move PostgreSQL's as the copy writes merchants and partners).
 std::span<const std::string_view> sqlite_only_tables();
 
 /// The PostgreSQL type name information_schema.columns.data_type gives for a column type ("bigint", ...).

@@ -58,6 +58,9 @@ public:
     /// Disables (or re-enables) the partner; every lookup still returns it, with disabled set. false when unknown.
     virtual bool set_disabled(core::partner_id id, bool disabled) = 0;
     virtual std::vector<partner> list() = 0;
+    /// A number that moves whenever a partner, a merchant or a grant between them changes, whoever changes it
+    /// (another process, another node): what a partner and hotel token pair names holds as long as it is equal.
+    virtual std::int64_t credentials_generation() = 0;
 };
 
 class guest_store {

@@ -681,6 +681,46 @@ TEST_P(PartnerStore, SetDisabledFlagsThePartnerAndEveryLookupStillReturnsIt) {
     EXPECT_FALSE(write([&](unit_of_work& u) { return u.partners().set_disabled(partner_id{b.value + 100}, true); }));
 }
 
+// What domain::credentials relies on to reuse a token pair's answer: the generation moves with every committed
+// change to merchants, partners and grants, whoever makes it, and with nothing else.
+TEST_P(PartnerStore, CredentialsGenerationMovesWithEveryCredentialChangeAndNothingElse) {
+    const auto generation = [&] { return read([](unit_of_work& u) { return u.partners().credentials_generation(); }); };
+    auto last = generation();
+    const auto moved = [&] {
+        const auto now = generation();
+        const bool did = now != last;
+        last = now;
+        return did;
+    };
+
+    add_merchant(1);
+    EXPECT_TRUE(moved()) << "merchant added";
+    add_merchant(2);
+    EXPECT_TRUE(moved()) << "second merchant added";
+    const auto a = add_partner("a", {merchant_id{1}});
+    EXPECT_TRUE(moved()) << "partner added";
+    const core::unix_seconds t = clock_.now();
+    EXPECT_TRUE(write([](unit_of_work& u) { return u.merchants().set_hotel_token(merchant_id{1}, "rotated", 0); }));
+    EXPECT_TRUE(moved()) << "hotel token rotated";
+    const auto settings = with_settings({merchant_id{1}, "", 0, 12});
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.merchants().update_settings(settings); }));
+    EXPECT_TRUE(moved()) << "settings changed";
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().rotate(a, "token-a2", "secret-a2", t + 60); }));
+    EXPECT_TRUE(moved()) << "partner rotated";
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().set_disabled(a, true); }));
+    EXPECT_TRUE(moved()) << "partner disabled";
+
+    // Reads, guests and a rolled-back change leave it where it was.
+    EXPECT_TRUE(read([](unit_of_work& u) { return u.partners().find_by_token("token-a2"); }).has_value());
+    EXPECT_TRUE(read([](unit_of_work& u) { return u.merchants().find_by_hotel_token("rotated"); }).has_value());
+    add_guest(merchant_id{1}, "guest@example.com");
+    {
+        auto u = db_->begin(store::tx::write);
+        EXPECT_TRUE(u->partners().set_disabled(a, false));
+    }
+    EXPECT_FALSE(moved());
+}
+
 TEST_P(PartnerStore, ListReturnsEveryPartnerByAscendingIdWithItsGrants) {
     EXPECT_THAT(read([](unit_of_work& u) { return u.partners().list(); }), IsEmpty());
     add_merchant(1);

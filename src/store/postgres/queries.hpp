@@ -144,6 +144,11 @@ SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, ''::bytea
 FROM partners WHERE client_id = $1
 )sql"};
 
+// Moved by triggers on merchants, partners and partner_merchants (migrations/V002__credentials_generation.sql).
+inline constexpr query credentials_generation{"credentials_generation", R"sql(
+SELECT n FROM credentials_generation WHERE id = 1
+)sql"};
+
 inline constexpr query list_partners{"list_partners", R"sql(
 SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, ''::bytea), b2b, disabled, created_at,
        coalesce(previous_client_secret_hash, ''::bytea), previous_valid_until

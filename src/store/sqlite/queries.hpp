@@ -131,6 +131,11 @@ SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b
 FROM partners WHERE client_id = ?1
 )sql"};
 
+// Moved by triggers on merchants, partners and partner_merchants (migrations/V005__credentials_generation.sql).
+inline constexpr query credentials_generation{"credentials_generation", R"sql(
+SELECT n FROM credentials_generation WHERE id = 1
+)sql"};
+
 inline constexpr query list_partners{"list_partners", R"sql(
 SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
        coalesce(previous_client_secret_hash, X''), previous_valid_until

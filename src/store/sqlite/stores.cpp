@@ -380,6 +380,11 @@ bool partner_store::set_disabled(core::partner_id id, bool disabled) {
     return statement(conn_, queries::set_partner_disabled, id, disabled ? 1 : 0).run() == 1;
 }
 
+std::int64_t partner_store::credentials_generation() {
+    statement st(conn_, queries::credentials_generation);
+    return st.step() ? st.int64(0) : 0;
+}
+
 std::vector<partner> partner_store::list() {
     std::vector<partner> out;
     {

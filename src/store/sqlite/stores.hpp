@@ -41,6 +41,7 @@ public:
                 unix_seconds old_valid_until) override;
     bool set_disabled(core::partner_id id, bool disabled) override;
     std::vector<partner> list() override;
+    std::int64_t credentials_generation() override;
 
 private:
     template <class... Args>

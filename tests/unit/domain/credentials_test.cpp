@@ -1,0 +1,71 @@
+// domain::credentials remembers what a partner and hotel token pair named. These tests change credentials
+// through a second credentials object on the same database, as another process or node would, and check that
+// the remembered answer never outlives the truth: not past a change, and not past the end of an overlap.
+#include "domain/credentials.hpp"
+
+#include "unit/domain/fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace guestd::domain {
+namespace {
+
+class Credentials : public testing::domain_fixture {
+protected:
+    void SetUp() override {
+        domain_fixture::SetUp();
+        other_ = std::make_unique<credentials>(*db_, clock_);  // another process on the same database
+        hotel_ = other_->add_merchant(core::merchant_id{77}, "Other Hotel").value().hotel_token;
+        partner_ = other_->add_partner("Other", {core::merchant_id{77}}, false).value();
+    }
+
+    bool accepted(const std::string& partner_token, const std::string& hotel_token) {
+        const auto who = services_->credentials().authenticate_bearer(partner_token + ":" + hotel_token);
+        if (who) {
+            EXPECT_EQ(who->partner, partner_.id);
+            EXPECT_EQ(who->merchant, core::merchant_id{77});
+        }
+        return who.has_value();
+    }
+
+    std::unique_ptr<credentials> other_;
+    std::string hotel_;
+    new_partner partner_;
+};
+
+TEST_F(Credentials, ADisabledPartnerIsRefusedByTheNextRequest) {
+    EXPECT_TRUE(accepted(partner_.partner_token, hotel_));
+    EXPECT_TRUE(accepted(partner_.partner_token, hotel_));  // the remembered answer
+    ASSERT_TRUE(other_->disable_partner(partner_.id));
+    EXPECT_FALSE(accepted(partner_.partner_token, hotel_));
+}
+
+TEST_F(Credentials, AReplacedHotelTokenIsRefusedByTheNextRequest) {
+    EXPECT_TRUE(accepted(partner_.partner_token, hotel_));
+    const auto replacement = other_->rotate_hotel_token(core::merchant_id{77}, 0).value();
+    EXPECT_FALSE(accepted(partner_.partner_token, hotel_));
+    EXPECT_TRUE(accepted(partner_.partner_token, replacement));
+}
+
+TEST_F(Credentials, AnOldPartnerTokenStopsWhenItsOverlapEndsThoughNothingWasWritten) {
+    const auto rotated = other_->rotate_partner(partner_.id, 10).value();
+    EXPECT_TRUE(accepted(partner_.partner_token, hotel_));
+    clock_.advance(9);
+    EXPECT_TRUE(accepted(partner_.partner_token, hotel_));
+    clock_.advance(1);
+    EXPECT_FALSE(accepted(partner_.partner_token, hotel_));
+    EXPECT_TRUE(accepted(rotated.partner_token, hotel_));
+}
+
+TEST_F(Credentials, UnknownTokensAreRefusedEveryTime) {
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(accepted("no-such-partner-token", hotel_));
+        EXPECT_FALSE(accepted(partner_.partner_token, "no-such-hotel-token"));
+    }
+    EXPECT_TRUE(accepted(partner_.partner_token, hotel_));
+}
+
+}  // namespace
+}  // namespace guestd::domain
