@@ -9,8 +9,10 @@
 #include "domain/services.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 
+#include <array>
 #include <charconv>
 
 namespace guestd::api::experience {
@@ -25,7 +27,11 @@ std::string_view field(const call& c, std::string_view key) { return c.body.as_o
 std::string etag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
 
 response guest_response(const store::guest& g) {
-    auto r = json_response(200, guest_to_json(g));
+    // The document lives only until it is serialised: build it in one block on the stack rather than in dozens
+    // of heap allocations.
+    std::array<unsigned char, 4096> scratch;
+    json::monotonic_resource memory(scratch.data(), scratch.size());
+    auto r = json_response(200, guest_to_json(g, &memory));
     r.headers.push_back({"etag", etag(g.version)});
     return r;
 }

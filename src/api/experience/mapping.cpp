@@ -14,7 +14,9 @@ namespace {
 
 namespace json = boost::json;
 
-json::value nullable(const store::opt_string& s) { return s ? json::value(*s) : json::value(nullptr); }
+json::value nullable(const store::opt_string& s, const json::storage_ptr& sp = {}) {
+    return s ? json::value(*s, sp) : json::value(nullptr, sp);
+}
 
 store::opt_string string_at(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
@@ -22,9 +24,10 @@ store::opt_string string_at(const json::object& o, std::string_view key) {
     return std::string(v->get_string());
 }
 
-json::array name_values(const std::vector<store::custom_field>& fields) {
-    json::array out;
-    for (const auto& f : fields) out.push_back(json::object{{"name", f.name}, {"value", f.value}});
+json::array name_values(const std::vector<store::custom_field>& fields, const json::storage_ptr& sp = {}) {
+    json::array out(sp);
+    out.reserve(fields.size());
+    for (const auto& f : fields) out.push_back(json::object({{"name", f.name}, {"value", f.value}}, sp));
     return out;
 }
 
@@ -38,13 +41,13 @@ std::vector<store::custom_field> attributes(const json::value* v) {
 
 }  // namespace
 
-json::object guest_to_json(const store::guest& g) {
-    json::object o(domain::profile_fields.size() + 2);  // sized once: growing it rehashes the keys each time
-    for (const auto& f : domain::profile_fields) o[f.name] = nullable(g.fields.*(f.member));
-    o["custom_fields"] = name_values(g.custom_fields);
-    json::array badges;
-    for (const auto& b : g.privilege_badges) badges.push_back(json::value(b));
-    o["privilege_badges"] = std::move(badges);
+json::object guest_to_json(const store::guest& g, json::storage_ptr sp) {
+    json::object o(domain::profile_fields.size() + 2, sp);  // sized once: growing it rehashes the keys each time
+    for (const auto& f : domain::profile_fields) o.emplace(f.name, nullable(g.fields.*(f.member), sp));
+    o.emplace("custom_fields", name_values(g.custom_fields, sp));
+    json::array badges(sp);
+    for (const auto& b : g.privilege_badges) badges.emplace_back(b);
+    o.emplace("privilege_badges", std::move(badges));
     return o;
 }
 

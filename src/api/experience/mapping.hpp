@@ -10,6 +10,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include <optional>
@@ -18,8 +19,9 @@
 
 namespace guestd::api::experience {
 
-/// GET guest-informations: every profile field (null when unknown), custom_fields, privilege_badges.
-boost::json::object guest_to_json(const store::guest& g);
+/// GET guest-informations: every profile field (null when unknown), custom_fields, privilege_badges; allocated
+/// from sp (the default resource when none).
+boost::json::object guest_to_json(const store::guest& g, boost::json::storage_ptr sp = {});
 
 /// One entry of guest-reservations, mapped as design.md says.
 boost::json::object reservation_to_json(const store::reservation& r, std::string_view hotel_name);
