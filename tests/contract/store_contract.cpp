@@ -1544,6 +1544,35 @@ TEST_P(ReservationStore, ListActiveIsNewestArrivalFirstWithoutCancelled) {
     EXPECT_EQ(read([&](unit_of_work& u) { return u.reservations().count(m, g); }), 5);
 }
 
+TEST_P(ReservationStore, ListsGiveEachReservationItsOwnCustomFieldsInTheirOrder) {
+    const auto m = add_merchant(1);
+    const auto g = add_guest(m, "gus@example.com");
+    const auto someone_else = add_guest(m, "hal@example.com");
+    auto older = booking(m, g, "OLDER", "2024-01-10");
+    older.custom_fields = {{"zeta", "1"}, {"alpha", "2"}, {"mid", "3"}};
+    auto newer = booking(m, g, "NEWER", "2024-05-01");
+    newer.custom_fields = {{"payment", "pending"}, {"floor", "3"}};
+    auto bare = booking(m, g, "BARE", "2024-03-01");
+    bare.custom_fields = {};
+    auto cancelled = booking(m, g, "CANCELLED", "2024-04-01", "cancelled");
+    cancelled.custom_fields = {{"reason", "weather"}};
+    auto other = booking(m, someone_else, "OTHER", "2024-02-01");
+    other.custom_fields = {{"zeta", "other guest"}};
+    write([&](unit_of_work& u) {
+        for (const auto* r : {&older, &newer, &bare, &cancelled, &other}) u.reservations().upsert(*r);
+    });
+
+    const auto active = read([&](unit_of_work& u) { return u.reservations().list_active(m, g); });
+    ASSERT_THAT(references(active), ElementsAre("NEWER", "BARE", "OLDER"));
+    EXPECT_EQ(active[0].custom_fields, newer.custom_fields);
+    EXPECT_THAT(active[1].custom_fields, IsEmpty());
+    EXPECT_EQ(active[2].custom_fields, older.custom_fields);
+    const auto all = read([&](unit_of_work& u) { return u.reservations().list_all(m, g); });
+    ASSERT_THAT(references(all), ElementsAre("NEWER", "CANCELLED", "BARE", "OLDER"));
+    EXPECT_EQ(all[1].custom_fields, cancelled.custom_fields);
+    EXPECT_EQ(all[3].custom_fields, older.custom_fields);
+}
+
 TEST_P(ReservationStore, ListAllIncludesCancelledNewestArrivalFirst) {
     const auto m = add_merchant(1);
     const auto m2 = add_merchant(2);

@@ -101,8 +101,12 @@ core::result<response> put_guest_information(const call& c) {
 core::result<response> guest_reservations(const call& c) {
     const auto list = c.services.accounts().reservations(*c.who.merchant, *c.who.guest);
     if (!list) return std::unexpected(list.error());
-    json::array out;
-    for (const auto& v : *list) out.push_back(reservation_to_json(v.reservation, v.hotel_name));
+    // Like guest_response: the document lives only until it is serialised.
+    std::array<unsigned char, 8192> scratch;
+    json::monotonic_resource memory(scratch.data(), scratch.size());
+    json::array out(&memory);
+    out.reserve(list->size());
+    for (const auto& v : *list) out.push_back(reservation_to_json(v.reservation, v.hotel_name, &memory));
     return json_response(200, out);
 }
 

@@ -66,16 +66,17 @@ json::value amount_to_json(const std::optional<std::string>& decimal) {
     return d;
 }
 
-json::object reservation_to_json(const store::reservation& r, std::string_view hotel_name) {
-    return json::object{{"reference", r.reference},
-                        {"reservation_date", nullable(r.creation)},
-                        {"arrival_date", nullable(r.arrival)},
-                        {"departure_date", nullable(r.departure)},
-                        {"amount", amount_to_json(r.total_amount)},
-                        {"room_type", nullable(r.room_type)},
-                        {"room_name", nullable(r.room_name)},
-                        {"custom_fields", name_values(r.custom_fields)},
-                        {"hotel_name", hotel_name}};
+json::object reservation_to_json(const store::reservation& r, std::string_view hotel_name, json::storage_ptr sp) {
+    return json::object({{"reference", r.reference},
+                         {"reservation_date", nullable(r.creation, sp)},
+                         {"arrival_date", nullable(r.arrival, sp)},
+                         {"departure_date", nullable(r.departure, sp)},
+                         {"amount", amount_to_json(r.total_amount)},
+                         {"room_type", nullable(r.room_type, sp)},
+                         {"room_name", nullable(r.room_name, sp)},
+                         {"custom_fields", name_values(r.custom_fields, sp)},
+                         {"hotel_name", hotel_name}},
+                        sp);
 }
 
 std::vector<domain::profile_change> profile_changes(const json::object& body) {

@@ -24,7 +24,8 @@ namespace guestd::api::experience {
 boost::json::object guest_to_json(const store::guest& g, boost::json::storage_ptr sp = {});
 
 /// One entry of guest-reservations, mapped as design.md says.
-boost::json::object reservation_to_json(const store::reservation& r, std::string_view hotel_name);
+boost::json::object reservation_to_json(const store::reservation& r, std::string_view hotel_name,
+                                        boost::json::storage_ptr sp = {});
 
 /// A PUT guest-informations body as profile changes, in the order the fields appear in the table.
 std::vector<domain::profile_change> profile_changes(const boost::json::object& body);

@@ -399,6 +399,14 @@ SET guest_id = ?3, status = ?4, creation = ?5, arrival = ?6, departure = ?7, tot
 WHERE merchant_id = ?1 AND reference = ?2
 )sql"};
 
+/// The custom fields of every reservation of a guest, in one statement rather than one per reservation. No
+/// ORDER BY (it would cost a sort): the caller groups the rows by reservation and orders each group by position.
+inline constexpr query list_guest_reservation_custom_fields{"list_guest_reservation_custom_fields", R"sql(
+SELECT f.reservation_id, f.position, f.name, f.value
+FROM reservations r JOIN reservation_custom_fields f ON f.reservation_id = r.id
+WHERE r.merchant_id = ?1 AND r.guest_id = ?2
+)sql"};
+
 inline constexpr query list_reservation_custom_fields{"list_reservation_custom_fields", R"sql(
 SELECT name, value FROM reservation_custom_fields WHERE reservation_id = ?1 ORDER BY position
 )sql"};

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <limits>
 #include <stdexcept>
@@ -655,8 +656,25 @@ std::vector<reservation> reservation_store::list_with(const query& q, core::merc
             out.push_back(read_reservation(st));
         }
     }
+    if (out.empty()) return out;
+
+    // Every reservation's custom fields in one statement, sorted by reservation and position, then handed out.
+    struct located_field {
+        std::int64_t reservation;
+        std::int64_t position;
+        custom_field field;
+    };
+    std::vector<located_field> fields;
+    {
+        statement st(conn_, queries::list_guest_reservation_custom_fields, m, g);
+        while (st.step()) {
+            fields.push_back({st.int64(0), st.int64(1), {st.text(2), st.text(3)}});
+        }
+    }
+    std::ranges::sort(fields, {}, [](const located_field& f) { return std::pair(f.reservation, f.position); });
     for (auto& r : out) {
-        r.custom_fields = custom_fields_of(r.id.value);
+        auto [first, last] = std::ranges::equal_range(fields, r.id.value, {}, &located_field::reservation);
+        for (auto it = first; it != last; ++it) r.custom_fields.push_back(std::move(it->field));
     }
     return out;
 }
