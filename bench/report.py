@@ -9,7 +9,7 @@ import argparse, datetime, glob, json, os, platform, re, subprocess
 p = argparse.ArgumentParser()
 for name in ["results", "flood", "probe", "startup", "commit", "out-dir", "load"]:
     p.add_argument("--" + name, required=True)
-for name in ["queue-max", "hash-queue", "shed-total", "hash-floor", "duration", "connections", "guests", "db-mib",
+for name in ["queue-max", "hash-queue", "shed-total", "hash-floor", "hash-floor-kept", "duration", "connections", "guests", "db-mib",
              "generated-s", "flood-connections", "flood-delay", "read-delay", "paced-connections"]:
     p.add_argument("--" + name, type=float, required=True)
 a = p.parse_args()
@@ -47,7 +47,9 @@ figures.update({
     "floor.nginx_rps": nginx, "floor.argon2id_per_s": a.hash_floor,
     "ratio.reads_to_nginx": rows["guest-informations"]["rps"] / nginx,
     "ratio.reservations_to_nginx": rows["guest-reservations"]["rps"] / nginx,
+    "floor.argon2id_kept_per_s": a.hash_floor_kept,
     "ratio.login_to_argon2id": login_capacity / a.hash_floor,
+    "ratio.login_to_argon2id_kept": login_capacity / a.hash_floor_kept,
     "ratio.update_password_to_argon2id": rows["update-password"]["rps"] / a.hash_floor,
     "flood.offered_x_capacity": flood_offered / login_capacity,
     "flood.reads_p99_ratio": loaded_p99 / unloaded_p99 if unloaded_p99 else 0,
@@ -99,6 +101,8 @@ def main_table():
                      f"{cell(name + '.cpu_us_per_request')} | {cell(name + '.peak_rss_mib')} | "
                      f"{cell(name + '.disk_read_mib')} | {ratio} | {errors(r)} |")
     lines.append(f"| argon2id floor | - | {cell('floor.argon2id_per_s')} | | | | 2 (all) | | | | hashing floor | |")
+    lines.append(f"| argon2id, memory kept | - | {cell('floor.argon2id_kept_per_s')} | | | | 2 (all) | | | | "
+                 f"guestd's hash | |")
     return head + "\n".join(lines) + "\n"
 
 
@@ -121,6 +125,10 @@ targets = [
              f"{rows['guest-reservations']['p99_ms']:.2f} ms")),
     ("logins >= 90% of the argon2id floor", f"{figures['ratio.login_to_argon2id']:.2f} of the floor",
      verdict(figures["ratio.login_to_argon2id"] >= 0.9, f"{(0.9 - figures['ratio.login_to_argon2id']) * 100:.0f} points short")),
+    ("the rest of a login < a tenth of its hash: logins >= 90% of guestd's own hash rate (memory kept)",
+     f"{figures['ratio.login_to_argon2id_kept']:.2f} of it",
+     verdict(figures["ratio.login_to_argon2id_kept"] >= 0.9,
+             f"{(0.9 - figures['ratio.login_to_argon2id_kept']) * 100:.0f} points short")),
     ("login flood at 3x capacity: reads p99 within 2x unloaded",
      f"offered {figures['flood.offered_x_capacity']:.1f}x capacity; p99 {unloaded_p99:.2f} -> {loaded_p99:.2f} ms "
      f"({figures['flood.reads_p99_ratio']:.2f}x)",

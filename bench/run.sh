@@ -3,7 +3,8 @@
 # (half of the guests with accounts) and 1,000 small merchants, measured with wrk against the floors measured in
 # the same run on the same cores:
 #   the HTTP floor     nginx returning a fixed ~400-byte JSON body on loopback, same wrk settings
-#   the hashing floor  raw argon2id verifications per second at guestd's parameters on every core (bench_hash)
+#   the hashing floor  raw libsodium argon2id verifications per second at guestd's parameters on every core
+#                      (bench_hash), beside the same through guestd's hasher with argon2id's memory kept
 # Writes bench/results/YYYY-MM-DD-HHMM.md (each figure beside the previous report's) and prints the table.
 # Usage: bench/run.sh [seconds per scenario, default 10]
 #   BENCH_GUESTS=N      a smaller dataset for a quick try (the report says so)
@@ -145,16 +146,21 @@ scenario put-guest-informations 2 "$connections" "$base"
 scenario reset-request 2 "$connections" "$base"
 # 7. The hashing floor on the same cores while guestd idles, measured just before and just after the hashing
 # scenarios and averaged, so that a shared machine's load drifts alike for both.
+# Each measurement prints two rates on every core: raw libsodium (the floor) and guestd's hasher with its memory
+# kept (src/domain/hash_memory.hpp), which is what a login's hash costs guestd.
 hash_floor_once() {
   log "argon2id floor"
-  "$build/bench/bench_hash" --benchmark_min_time=3 --benchmark_format=json 2>/dev/null |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["benchmarks"][-1]["items_per_second"])'
+  "$build/bench/bench_hash" --benchmark_filter="threads:$(nproc)\$" --benchmark_min_time=3 \
+    --benchmark_format=json 2>/dev/null | python3 -c 'import json,sys
+rates = {b["name"].split("/")[0]: b["items_per_second"] for b in json.load(sys.stdin)["benchmarks"]}
+print(rates["argon2id_verify"], rates["argon2id_verify_kept_memory"])'
 }
-floor_before=$(hash_floor_once)
+read -r floor_before kept_before <<<"$(hash_floor_once)"
 scenario login 2 16 "$base"
 scenario update-password 2 16 "$base"
-floor_after=$(hash_floor_once)
+read -r floor_after kept_after <<<"$(hash_floor_once)"
 hash_floor=$(python3 -c "print(($floor_before + $floor_after) / 2)")
+hash_floor_kept=$(python3 -c "print(($kept_before + $kept_after) / 2)")
 
 # 8. The login flood: reads paced at a quarter of their measured capacity, alone and then beside logins offered
 # at about three times login capacity by 200 paced connections, with a probe of 8 connections (a thread each: the
@@ -188,7 +194,7 @@ shed_total=$(curl -sf "$base/metrics" | awk '/^guestd_shed_total/ {print int($2)
 # 9. The report.
 python3 bench/report.py --results "$results" --flood "$work/flood.json" --probe "$work/probe.json" \
   --queue-max "$(cat "$work/queue_max" 2>/dev/null || echo 0)" --hash-queue 64 --shed-total "${shed_total:-0}" \
-  --hash-floor "$hash_floor" --startup "$startup" --duration "$duration" --connections "$connections" \
+  --hash-floor "$hash_floor" --hash-floor-kept "$hash_floor_kept" --startup "$startup" --duration "$duration" --connections "$connections" \
   --guests "$guests" --db-mib "$db_mib" --generated-s "${generated_s:-0}" --flood-connections "$flood_conns" \
   --flood-delay "$flood_delay" --read-delay "$read_delay" --paced-connections "$paced_conns" \
   --load "$load_before / $(cut -d' ' -f1-3 /proc/loadavg)" \

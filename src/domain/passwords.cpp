@@ -1,5 +1,7 @@
 #include "domain/passwords.hpp"
 
+#include "domain/hash_memory.hpp"
+
 #include <sodium.h>
 #include <zxcvbn.h>
 
@@ -15,6 +17,7 @@ passwords::passwords(hash_params params) : params_(params) {
 
 std::string passwords::hash(std::string_view password) const {
     char out[crypto_pwhash_STRBYTES];
+    const hash_memory_scope scope;
     if (crypto_pwhash_str_alg(out, password.data(), password.size(), params_.opslimit, params_.memlimit,
                               crypto_pwhash_ALG_ARGON2ID13) != 0)
         throw std::bad_alloc();  // libsodium fails here only when it cannot allocate memlimit bytes
@@ -24,6 +27,7 @@ std::string passwords::hash(std::string_view password) const {
 bool passwords::verify(std::string_view phc, std::string_view password) const {
     // libsodium wants a NUL-terminated PHC string.
     const std::string terminated(phc);
+    const hash_memory_scope scope;
     return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 

@@ -3,6 +3,7 @@
 #include "api/api.hpp"
 #include "core/bounded_pool.hpp"
 #include "core/cpu_priority.hpp"
+#include "domain/hash_memory.hpp"
 #include "core/log.hpp"
 #include "http/session.hpp"
 
@@ -141,11 +142,15 @@ server::impl::impl(const core::serve_config& config, api::dispatcher& api)
       signals_(control_),
       grace_timer_(control_),
       // Requests' threads ask for short slices, the hashing threads for a lower priority: a login flood then
-      // takes the CPU the other requests leave over (src/core/cpu_priority.hpp).
+      // takes the CPU the other requests leave over (src/core/cpu_priority.hpp). The hashing threads also keep
+      // argon2id's memory mapped between hashes (src/domain/hash_memory.hpp).
       workers_(config.threads != 0 ? config.threads : std::max(4u, 2 * cores()), k_worker_queue,
                "guestd_worker_queue_depth", [] { (void)core::request_short_slices(); }),
       hashing_(config.hash_threads != 0 ? config.hash_threads : cores(), config.hash_queue,
-               "guestd_hash_queue_depth", [] { core::lower_thread_priority(); }),
+               "guestd_hash_queue_depth", [] {
+                   core::lower_thread_priority();
+                   domain::keep_hash_memory_on_this_thread();
+               }),
       proxies_(trusted_proxies::parse(config.trusted_proxies)),
       context_{config_, api, workers_, hashing_, proxies_} {
     // Bind and listen now, so a busy port fails at start-up rather than in run().
