@@ -111,6 +111,21 @@ kept_hash_memory kept_hash_memory_of_this_thread() { return kept != nullptr ? ke
 
 }  // namespace guestd::domain
 
+// ThreadSanitizer's runtime, loaded as a shared library, maps memory through these symbols before it can run the
+// static initialisation next_mmap() needs, and aborts ("nested bug in the same thread"); a TSan build keeps no
+// hash memory and leaves libsodium's mappings to the kernel.
+#if defined(__SANITIZE_THREAD__)
+#define GUESTD_SERVE_HASH_MEMORY 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GUESTD_SERVE_HASH_MEMORY 0
+#endif
+#endif
+#ifndef GUESTD_SERVE_HASH_MEMORY
+#define GUESTD_SERVE_HASH_MEMORY 1
+#endif
+
+#if GUESTD_SERVE_HASH_MEMORY
 // The executable's definitions, which libsodium's calls reach before libc's.
 extern "C" void* mmap(void* addr, std::size_t length, int prot, int flags, int fd, off_t offset) noexcept {
     using namespace guestd::domain;
@@ -124,3 +139,4 @@ extern "C" int munmap(void* addr, std::size_t length) noexcept {
     if (kept != nullptr && kept->take_back(addr, length)) return 0;
     return next_munmap()(addr, length);
 }
+#endif
