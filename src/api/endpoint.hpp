@@ -31,8 +31,10 @@ enum class auth_kind {
 };
 
 /// Where the handler runs: store calls on the worker pool; anything that hashes a password on the bounded
-/// hashing pool, which answers 503 at once when full so reads never queue behind hashing.
-enum class pool_kind { worker, hashing };
+/// hashing pool, which answers 503 at once when full so reads never queue behind hashing; a handler that neither
+/// touches the store nor blocks (liveness, metrics) on its I/O thread, so a saturated pool never sheds the probes
+/// that tell an operator whether the process lives and how busy it is.
+enum class pool_kind { worker, hashing, io };
 
 /// How validation errors are shaped in the Experience dialect: {"errors": {field: reason}} or the PMS batch
 /// shape {"success": false, "errors": [{"index", "field", "reason"}]}.

@@ -139,12 +139,13 @@ std::vector<endpoint> build() {
          .handler = &xp::get_custom_fields, .tag = crm, .read_only = true},
 
         // Ops
-        {.method = get, .path = "/healthz", .speaks = dialect::ops, .summary = "Liveness",
+        {.method = get, .path = "/healthz", .speaks = dialect::ops, .pool = pool_kind::io, .summary = "Liveness",
          .responses = {{200, nullptr, "The process serves"}}, .handler = &ops::healthz, .tag = ops_tag},
         {.method = get, .path = "/readyz", .speaks = dialect::ops, .summary = "Readiness",
          .responses = {{200, nullptr, "The store answers"}, {503, nullptr, "The store does not answer"}},
          .handler = &ops::readyz, .tag = ops_tag},
-        {.method = get, .path = "/metrics", .speaks = dialect::ops, .summary = "Prometheus metrics",
+        {.method = get, .path = "/metrics", .speaks = dialect::ops, .pool = pool_kind::io,
+         .summary = "Prometheus metrics",
          .responses = {{200, nullptr, "Prometheus text format 0.0.4"}}, .handler = &ops::metrics, .tag = ops_tag},
         {.method = get, .path = "/openapi.yaml", .speaks = dialect::ops, .summary = "This document",
          .responses = {{200, nullptr, "OpenAPI 3.1 YAML"}}, .handler = &ops::openapi, .tag = ops_tag},

@@ -269,9 +269,11 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
         if (auto* decided = std::get_if<api::response>(&routed)) {
             res = std::move(*decided);
         } else {
-            // Run the handler: a read-only one right here when the store's reads are local (config.inline_reads),
-            // hashing on its bounded pool, everything else on the workers.
+            // Run the handler: one that never blocks right here, and a read-only one too when the store's reads
+            // are local (config.inline_reads); hashing on its bounded pool, everything else on the workers.
             const api::endpoint& ep = *std::get<const api::endpoint*>(routed);
+            const bool here = ep.pool == api::pool_kind::io ||
+                              (ep.read_only && ep.pool == api::pool_kind::worker && context_.config.inline_reads);
             auto& pool = ep.pool == api::pool_kind::hashing ? context_.hashing : context_.workers;
             auto work = [this, &ep, &request]() -> api::response {
                 try {
@@ -286,7 +288,7 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
                 return context_.api.reject(request.path, 500, "internal error");
             };
             std::optional<api::response> answer;
-            if (ep.read_only && ep.pool != api::pool_kind::hashing && context_.config.inline_reads) {
+            if (here) {
                 answer = work();
             } else if (!pool.saturated()) {
                 answer = co_await async_run_on(pool, std::move(work), asio::use_awaitable);

@@ -103,6 +103,11 @@ const api::endpoint k_table[] = {
      .speaks = api::dialect::experience,
      .handler = &slow,
      .read_only = true},
+    {.method = api::verb::get,
+     .path = "/api/test/live",
+     .speaks = api::dialect::experience,
+     .pool = api::pool_kind::io,
+     .handler = &echo},
     {.method = api::verb::post,
      .path = "/api/test/hash",
      .speaks = api::dialect::experience,
@@ -490,6 +495,23 @@ TEST_F(Server, HandsAReadOnlyRequestToTheWorkersWhenReadsAreNotInline) {
     const auto read = reader.read_reply();
     ASSERT_TRUE(read);
     EXPECT_EQ(read->status, 200);
+}
+
+TEST_F(Server, RunsAnIOPoolRequestOnItsIOThreadWhileEveryWorkerIsBusyWhateverTheStore) {
+    config_.inline_reads = false;  // even where reads go to the workers (PostgreSQL)
+    start();
+    held_workers workers(endpoint_);
+    ASSERT_NO_FATAL_FAILURE(workers.hold());
+
+    // Liveness-like endpoints are answered at once: nothing waits in the workers' queue, nothing is shed.
+    const double shed_before = metric("guestd_shed_total");
+    const auto live = test::get(endpoint_, "/api/test/live");
+    ASSERT_TRUE(live);
+    EXPECT_EQ(live->status, 200);
+    EXPECT_EQ(metric("guestd_worker_queue_depth"), 0);
+    EXPECT_EQ(metric("guestd_shed_total"), shed_before);
+
+    workers.release_and_expect_answers();
 }
 
 // Each I/O thread runs its own loop and connections are dealt out among them, with accepting on a loop of its own:
