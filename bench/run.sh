@@ -139,6 +139,9 @@ r['cpu_us_per_request'] = r['cpu_cores'] * 1e6 / r['rps'] if r['rps'] else 0; pr
 # Warm the caches a little (not reported), then measure.
 BENCH_SCENARIO=guest-informations wrk -t2 -c"$connections" -d3s -s bench/wrk/scenario.lua "$base" >/dev/null
 scenario nginx-floor 2 "$connections" "http://127.0.0.1:$nginx_port/" static "$(cat "$work/nginx/nginx.pid")"
+# guestd's HTTP stack without the store (liveness runs on the I/O thread): how much of the reads' gap to nginx is
+# HTTP, and how much the store.
+scenario healthz 2 "$connections" "$base/healthz" static
 scenario guest-informations 2 "$connections" "$base"
 scenario guest-reservations 2 "$connections" "$base"
 scenario account-exists 2 "$connections" "$base"
