@@ -1,7 +1,7 @@
 // One client connection of the server (internal to src/http): a coroutine that reads requests with size limits
-// and timeouts, runs each through the api dispatcher (on the hashing pool, on the worker pool, or for read-only
-// endpoints on SQLite right on its I/O thread), and writes the answers until the client leaves, a timeout fires or
-// the server shuts down.
+// and timeouts, runs each through the api dispatcher (on the hashing pool, on the worker pool, or right on its I/O
+// thread for /healthz and /metrics and, on SQLite, for read-only endpoints), and writes the answers until the
+// client leaves, a timeout fires or the server shuts down.
 #pragma once
 
 #include "core/config.hpp"
