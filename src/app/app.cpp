@@ -40,18 +40,33 @@ bool is_postgres(std::string_view db) {
     return db.starts_with("postgresql://") || db.starts_with("postgres://") || db.find('=') != std::string_view::npos;
 }
 
-std::unique_ptr<system> open(const std::string& db_path, unsigned connections, domain::recovery_settings recovery,
-                             unsigned cache_mib) {
+namespace {
+
+std::unique_ptr<system> open_system(const std::string& db_path, unsigned connections,
+                                    domain::recovery_settings recovery, unsigned cache_mib, bool bulk_writer) {
     domain::init_crypto();
     auto sys = std::make_unique<system>();
     // Each SQLite connection keeps its own page cache: share the budget out among them.
     const std::int64_t cache_kib = std::max<std::int64_t>(256, std::int64_t{cache_mib} * 1024 / std::max(1u, connections));
     sys->db = is_postgres(db_path)
                   ? store::postgres::open({.conninfo = db_path, .pool_size = connections}, sys->clock)
-                  : store::sqlite::open({.path = db_path, .pool_size = connections, .cache_kib = cache_kib}, sys->clock);
+                  : store::sqlite::open({.path = db_path, .pool_size = connections, .cache_kib = cache_kib,
+                                         .bulk_writer = bulk_writer},
+                                        sys->clock);
     sys->services = std::make_unique<domain::services>(*sys->db, sys->clock, std::make_unique<domain::passwords>(),
                                                        std::move(recovery));
     return sys;
+}
+
+}  // namespace
+
+std::unique_ptr<system> open(const std::string& db_path, unsigned connections, domain::recovery_settings recovery,
+                             unsigned cache_mib) {
+    return open_system(db_path, connections, std::move(recovery), cache_mib, false);
+}
+
+std::unique_ptr<system> open_bulk_writer(const std::string& db_path, unsigned connections) {
+    return open_system(db_path, connections, {}, 32, true);
 }
 
 namespace {

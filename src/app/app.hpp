@@ -31,6 +31,11 @@ bool is_postgres(std::string_view db);
 std::unique_ptr<system> open(const std::string& db_path, unsigned connections = 4,
                              domain::recovery_settings recovery = {}, unsigned cache_mib = 32);
 
+/// open() for a bulk writer (guestd import): on SQLite, each of its write transactions first lets the writers of
+/// other processes that wait for the write lock (the server's API writes) go first, so they wait at most about
+/// one of its batches. PostgreSQL queues lock waiters by itself.
+std::unique_ptr<system> open_bulk_writer(const std::string& db_path, unsigned connections);
+
 /// Runs `guestd serve` until SIGINT/SIGTERM: prints "guestd listening on <url>" as the first line of `out`, then
 /// (with config.demo) the demo credentials and curl commands. Returns the process exit code.
 int serve(const core::serve_config& config, std::ostream& out);

@@ -142,7 +142,7 @@ int import_command::run() {
     // Open the store and make sure the merchant is there
     std::unique_ptr<app::system> sys;
     try {
-        sys = app::open(db_, 2);
+        sys = app::open_bulk_writer(db_, 2);
         if (!sys->db->begin(store::tx::read)->merchants().find(options.merchant))
             return fail("unknown merchant " + merchant_, exit_error);
     } catch (const std::exception& e) {

@@ -5,10 +5,13 @@
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_database.hpp"
+#include "store/sqlite/turnstile.hpp"
 
 #include <gmock/gmock.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace guestd::contract {
@@ -286,6 +290,70 @@ TEST_F(SqliteDatabase, LockHeldByAnotherProcessGivesATransientError) {
     sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
     sqlite3_close(other);
     EXPECT_NO_THROW(db->begin(store::tx::write)->commit());
+}
+
+TEST_F(SqliteDatabase, TurnstileLetsABulkWriterPassOnlyWhenNoWriterWaits) {
+    store::sqlite::turnstile waiter(file_.string());
+    store::sqlite::turnstile bulk(file_.string());
+    const auto now = store::sqlite::turnstile::clock::now;
+
+    EXPECT_TRUE(bulk.let_waiters_pass(now()));
+    waiter.wait_in_line();
+    ASSERT_TRUE(waiter.in_line());
+    EXPECT_FALSE(bulk.let_waiters_pass(now() + std::chrono::milliseconds(20)));
+    waiter.leave();
+    EXPECT_TRUE(bulk.let_waiters_pass(now()));
+}
+
+TEST_F(SqliteDatabase, AWriterLeavesTheTurnstileWhenItGivesUpWaiting) {
+    auto opts = options_for(file_);
+    opts.busy_timeout_ms = 50;
+    auto db = store::sqlite::open(opts, clock_);
+
+    // Another process holds the write lock past the writer's busy timeout.
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_FALSE(what_thrown([&] { db->begin(store::tx::write); }).empty());
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+
+    // It stood in line while it waited, and left when it gave up: a bulk writer finds the line empty.
+    store::sqlite::turnstile bulk(file_.string());
+    EXPECT_TRUE(bulk.let_waiters_pass(store::sqlite::turnstile::clock::now()));
+}
+
+// An import commits batch after batch; the server's API writes come from another process (here another pool on
+// the same file: another in-process write gate, as another process has). With SQLite's busy handler alone the
+// import takes the lock back within microseconds of every commit, and an API write waited dozens of batches, up
+// to its whole busy timeout. Counted in the import's batches, not in time, so a slow machine changes nothing.
+TEST_F(SqliteDatabase, AWriterOfAnotherProcessGetsInBetweenTheBatchesOfABulkWriter) {
+    auto bulk_opts = options_for(file_);
+    bulk_opts.bulk_writer = true;
+    auto bulk = store::sqlite::open(bulk_opts, clock_);
+    auto api = store::sqlite::open(options_for(file_), clock_);
+
+    std::atomic<bool> stop{false};
+    std::atomic<int> batches{0};
+    std::thread importer([&] {
+        while (!stop) {
+            auto batch = bulk->begin(store::tx::write);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the batch's work, under the write lock
+            batch->commit();
+            ++batches;
+        }
+    });
+    while (batches < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+    // Each write gets in once the batch it met ends (or the next one, when it came as that one began).
+    for (int i = 0; i < 10; ++i) {
+        const int before = batches;
+        EXPECT_EQ(what_thrown([&] { api->begin(store::tx::write)->commit(); }), "") << "API write " << i;
+        EXPECT_LE(batches - before, 3) << "API write " << i << " waited for that many batches";
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));  // arrive at another point of a batch
+    }
+    stop = true;
+    importer.join();
 }
 
 TEST_F(SqliteDatabase, ExhaustedPoolGivesATransientError) {

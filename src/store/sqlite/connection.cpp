@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace guestd::store::sqlite {
@@ -34,7 +35,8 @@ void throw_error(sqlite3* db, int rc, std::string_view what) {
     throw core::backend_error(std::move(message), primary == SQLITE_BUSY || primary == SQLITE_LOCKED);
 }
 
-connection::connection(const std::string& path, const connection_settings& settings) {
+connection::connection(const std::string& path, const connection_settings& settings)
+    : writers_(path), busy_timeout_(settings.busy_timeout_ms), bulk_writer_(settings.bulk_writer) {
     configure_sqlite_once();
 
     // Open the file in multi-thread mode: the pool hands a connection to one thread at a time.
@@ -46,7 +48,7 @@ connection::connection(const std::string& path, const connection_settings& setti
     }
     try {
         sqlite3_extended_result_codes(db_, 1);
-        sqlite3_busy_timeout(db_, settings.busy_timeout_ms);
+        sqlite3_busy_handler(db_, &connection::on_busy, this);
 
         // Refuse a file SQLite could only open read-only: every unit of work may write.
         if (sqlite3_db_readonly(db_, "main") == 1) {
@@ -80,6 +82,16 @@ connection::connection(const std::string& path, const connection_settings& setti
     }
 }
 
+int connection::on_busy(void* self, int attempt) noexcept {
+    auto& c = *static_cast<connection*>(self);
+    const auto now = std::chrono::steady_clock::now();
+    if (attempt == 0) c.busy_since_ = now;
+    if (now - c.busy_since_ >= c.busy_timeout_) return 0;  // give up: the call answers SQLITE_BUSY
+    if (!c.bulk_writer_) c.writers_.wait_in_line();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return 1;
+}
+
 connection::~connection() {
     for (auto& [q, stmt] : cache_) {
         sqlite3_finalize(stmt);
@@ -88,7 +100,9 @@ connection::~connection() {
 }
 
 void connection::exec(std::string_view what, const std::string& sql) {
-    if (const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+    done_waiting();
+    if (rc != SQLITE_OK) {
         throw_error(db_, rc, what);
     }
 }
@@ -100,6 +114,7 @@ sqlite3_stmt* connection::prepared(const query& q) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(db_, q.sql.data(), static_cast<int>(q.sql.size()), SQLITE_PREPARE_PERSISTENT,
                                       &stmt, nullptr);
+    done_waiting();
     if (rc != SQLITE_OK) {
         throw_error(db_, rc, q.name);
     }
@@ -134,6 +149,7 @@ statement::~statement() {
 
 bool statement::step() {
     const int rc = sqlite3_step(stmt_);
+    conn_.done_waiting();
     if (rc == SQLITE_ROW) {
         return true;
     }

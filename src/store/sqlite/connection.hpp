@@ -6,7 +6,9 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/sqlite/queries.hpp"
+#include "store/sqlite/turnstile.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -34,6 +36,7 @@ struct blob {
 struct connection_settings {
     int busy_timeout_ms = 5000;
     std::int64_t cache_kib = 8192;
+    bool bulk_writer = false;  // waits for the write lock without standing in the turnstile's line
 };
 
 /// An open database handle in WAL mode with synchronous=FULL, foreign keys and secure_delete on. Used by one
@@ -56,10 +59,22 @@ public:
     /// makes SQLite buffer the returned rows in a temporary table).
     std::int64_t last_insert_rowid() const;
     sqlite3* handle() const { return db_; }
+    /// The database's turnstile, as this connection stands in it (turnstile.hpp).
+    sqlite::turnstile& writers() { return writers_; }
+    /// Called after every call into SQLite that may have waited in the busy handler: leaves the line.
+    void done_waiting() noexcept { writers_.leave(); }
 
 private:
+    /// SQLite's busy handler: polls every millisecond until the busy timeout, standing in the turnstile's line
+    /// meanwhile (unless a bulk writer). SQLite's own handler sleeps up to 100 ms between polls.
+    static int on_busy(void* self, int attempt) noexcept;
+
     sqlite3* db_ = nullptr;
     std::unordered_map<const query*, sqlite3_stmt*> cache_;
+    sqlite::turnstile writers_;
+    std::chrono::milliseconds busy_timeout_;
+    bool bulk_writer_;
+    std::chrono::steady_clock::time_point busy_since_;
 };
 
 /// Throws the backend_error for SQLite result code rc: transient for BUSY and LOCKED, unique_violation for a

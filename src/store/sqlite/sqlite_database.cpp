@@ -181,13 +181,18 @@ private:
 
 class database final : public store::database {
 public:
-    database(std::shared_ptr<connection_pool> pool, std::chrono::milliseconds busy_timeout, const core::clock& clock)
-        : pool_(std::move(pool)), busy_timeout_(busy_timeout), clock_(clock) {}
+    database(std::shared_ptr<connection_pool> pool, std::chrono::milliseconds busy_timeout, bool bulk_writer,
+             const core::clock& clock)
+        : pool_(std::move(pool)), busy_timeout_(busy_timeout), bulk_writer_(bulk_writer), clock_(clock) {}
 
     std::unique_ptr<store::unit_of_work> start(tx mode) override {
         // Borrow a connection, waiting at most the busy timeout.
         const bool writer = mode == tx::write;
-        auto held = std::make_unique<lease>(pool_, writer, steady::now() + busy_timeout_);
+        const auto deadline = steady::now() + busy_timeout_;
+        auto held = std::make_unique<lease>(pool_, writer, deadline);
+
+        // A bulk writer lets the writers of other processes that wait for the write lock go first.
+        if (writer && bulk_writer_) (void)held->conn().writers().let_waiters_pass(deadline);
 
         // Start the transaction (queries.hpp says why a write's is IMMEDIATE).
         statement(held->conn(), writer ? queries::begin_write : queries::begin_read).run();
@@ -232,6 +237,7 @@ public:
 private:
     std::shared_ptr<connection_pool> pool_;
     std::chrono::milliseconds busy_timeout_;
+    bool bulk_writer_;
     const core::clock& clock_;
 };
 
@@ -243,7 +249,7 @@ std::unique_ptr<store::database> open(const options& opts, const core::clock& cl
     }
 
     // Open the first connection and bring the schema up to date through it.
-    const connection_settings settings{opts.busy_timeout_ms, opts.cache_kib};
+    const connection_settings settings{opts.busy_timeout_ms, opts.cache_kib, opts.bulk_writer};
     auto first = std::make_unique<connection>(opts.path, settings);
     try {
         migrate(*first, clock, embedded_migrations());
@@ -253,7 +259,8 @@ std::unique_ptr<store::database> open(const options& opts, const core::clock& cl
 
     // Keep it as the pool's first connection; the others open on demand.
     auto pool = std::make_shared<connection_pool>(opts.path, settings, opts.pool_size, std::move(first));
-    return std::make_unique<database>(std::move(pool), std::chrono::milliseconds(opts.busy_timeout_ms), clock);
+    return std::make_unique<database>(std::move(pool), std::chrono::milliseconds(opts.busy_timeout_ms),
+                                      opts.bulk_writer, clock);
 }
 
 }  // namespace guestd::store::sqlite

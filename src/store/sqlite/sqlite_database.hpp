@@ -17,6 +17,8 @@ struct options {
     unsigned pool_size = 8;         // connections at most, so units of work in flight at once
     int busy_timeout_ms = 5000;     // how long begin() and a locked database are waited for before failing
     std::int64_t cache_kib = 8192;  // page cache per connection
+    bool bulk_writer = false;       // guestd import: before each write transaction, lets writers of other
+                                    // processes that wait for the write lock go first (turnstile.hpp)
 };
 
 /// Opens (creating if needed) the database, applies pending migrations in order inside a transaction, returns it.
