@@ -34,6 +34,12 @@ struct integer_range {
 /// digits before the point, |x| < 10^15, so every whole amount survives the trip through a double (DBL_DIG is
 /// 15). A decimal sent as a JSON number is read as a double and kept as the shortest text that reads back as it.
 inline constexpr int decimal_integer_digits = 15;
+/// 10^decimal_integer_digits: a decimal's magnitude stays below it.
+inline constexpr std::int64_t decimal_limit = [] {
+    std::int64_t n = 1;
+    for (int i = 0; i < decimal_integer_digits; ++i) n *= 10;
+    return n;
+}();
 
 /// Extra rules on strings, checked by the validator and named in OpenAPI as `format`.
 enum class string_format {

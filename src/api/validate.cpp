@@ -136,13 +136,6 @@ std::optional<std::string> integer_problem(const boost::json::value& v, integer_
     return "must be written as an integer (no fraction or exponent)";
 }
 
-// 10^decimal_integer_digits: decimals stay below it in magnitude.
-constexpr std::int64_t decimal_limit = [] {
-    std::int64_t n = 1;
-    for (int i = 0; i < decimal_integer_digits; ++i) n *= 10;
-    return n;
-}();
-
 const std::string decimal_out_of_range =
     "is out of range (at most " + std::to_string(decimal_integer_digits) + " digits before the decimal point)";
 
