@@ -22,7 +22,6 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
-#include <array>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -45,13 +44,17 @@ constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
 
 // How much a read step asks for at once.
 constexpr std::size_t k_read_chunk = 4096;
-// After an error answer, how long and how much we keep draining what the client still sends, so that closing
-// does not reset the connection before the client has read the answer. A client may write its whole upload before
-// it reads (curl does when it misses the early answer), so the byte bound is well above any body a client would
-// send to an endpoint here (batches are limited to 2 MiB); the time bound keeps a client that never stops from
-// holding the connection. Draining is a read into a scratch buffer: 64 MiB costs a few milliseconds of CPU.
-constexpr milliseconds k_linger_time{2000};
+// After an error answer, we keep draining what the client still sends, so that closing does not reset the
+// connection before the client has read the answer. A client may write its whole upload before it reads (curl does
+// when it misses the early answer), so the byte bound is well above any body a client would send to an endpoint
+// here (batches are limited to 2 MiB). Draining goes on as long as the client keeps sending, so that a slow machine
+// or a slow link does not cut an upload off halfway: a pause of k_linger_pause ends it, and k_linger_time bounds it
+// whatever the client does, so a client that trickles cannot hold the connection. Draining is a read into a
+// scratch buffer: 64 MiB costs a few milliseconds of CPU.
+constexpr milliseconds k_linger_pause{2000};
+constexpr milliseconds k_linger_time{10'000};
 constexpr std::size_t k_linger_bytes = std::size_t{64} << 20;
+constexpr std::size_t k_linger_chunk = std::size_t{64} << 10;
 // The longest a client may take to accept an answer.
 constexpr milliseconds k_write_timeout{10'000};
 
@@ -352,18 +355,22 @@ asio::awaitable<bool> connection::respond(api::response res, unsigned version, b
 }
 
 asio::awaitable<void> connection::linger() {
-    // Stop sending, then drain and discard what the client still sends, for a moment.
+    // Stop sending, then drain and discard what the client still sends: until it stops (its FIN, or a pause), up to
+    // a byte bound and a time bound.
     error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
-    arm(k_linger_time);
-    std::array<char, k_read_chunk> sink;
+    const auto deadline = clock_type::now() + k_linger_time;
+    std::vector<char> sink(k_linger_chunk);
     for (std::size_t drained = 0; drained < k_linger_bytes;) {
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock_type::now());
+        if (left <= milliseconds{0}) break;
+        arm(std::min(k_linger_pause, left));
         auto [rec, n] = co_await socket_.async_read_some(asio::buffer(sink), as_result);
+        disarm();
         if (rec) break;
         drained += n;
     }
-    disarm();
 }
 
 void connection::shut_down() {

@@ -329,6 +329,26 @@ TEST_F(Server, AnswersAnOversizedUploadToAClientThatSendsItAllBeforeReading) {
     EXPECT_TRUE(c.closed_within(5s));
 }
 
+// A client on a slow machine or a slow link may take longer to send its upload than the server takes to answer it:
+// the server keeps draining while the bytes keep coming, so the client sends it all and then reads the 413. This
+// client pauses between pieces, so its upload lasts longer than a fixed time to drain would allow.
+TEST_F(Server, KeepsDrainingAnOversizedUploadWhileTheClientKeepsSending) {
+    start();
+    client c(endpoint_);
+    const std::size_t piece = std::size_t{64} << 10;
+    const int pieces = 100;
+    ASSERT_TRUE(c.send("POST /api/test/echo HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                       std::to_string(piece * pieces) + "\r\n\r\n"));
+    for (int i = 0; i < pieces; ++i) {
+        ASSERT_TRUE(c.send(std::string(piece, 'x'))) << "cut off after " << i << " of " << pieces << " pieces";
+        std::this_thread::sleep_for(25ms);
+    }
+    const auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_TRUE(c.closed_within(5s));
+}
+
 TEST_F(Server, RejectsAChunkedBodyThatGrowsOverTheLimitWith413) {
     start();
     client c(endpoint_);
