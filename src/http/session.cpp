@@ -24,8 +24,11 @@
 #include <algorithm>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <optional>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -42,7 +45,7 @@ using std::chrono::milliseconds;
 // Every I/O step reports its error as a value: a closed or misbehaving client is expected, not exceptional.
 constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
 
-// How much a read step asks for at once.
+// How much the wait for a new request's first byte asks for at once.
 constexpr std::size_t k_read_chunk = 4096;
 // After an error answer, we keep draining what the client still sends, so that closing does not reset the
 // connection before the client has read the answer. A client may write its whole upload before it reads (curl does
@@ -85,10 +88,13 @@ bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std:
 
 /// The status answering a failed read, or 0 when there is nobody to answer (the client left, or the server
 /// aborted the connection).
-unsigned status_for_read_error(const error_code& ec, bool timed_out) {
+unsigned status_for_read_error(const error_code& ec, bool timed_out, bool head_read) {
     if (timed_out) return 408;
     if (ec == bhttp::error::body_limit) return 413;
     if (ec == bhttp::error::header_limit) return 431;
+    // The bytes waiting to be parsed outgrew the connection's buffer: a head (Beast's header_limit usually stops it
+    // first), or, in a chunked body, a chunk-size line with its extensions or the trailer section.
+    if (ec == bhttp::error::buffer_overflow) return head_read ? 413 : 431;
     if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return 0;
     // Any other parse error is a malformed request: bad syntax, bad chunking, conflicting lengths.
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) return 400;
@@ -102,6 +108,25 @@ std::string_view message_for(unsigned status) {
         case 431: return "request header fields too large";
         default: return "malformed request";
     }
+}
+
+using request_parser = bhttp::request_parser<bhttp::string_body>;
+
+/// Whether a head Beast accepted breaks a rule it leaves to the server, so the request is refused (400) and the
+/// connection closed: a Transfer-Encoding must end in chunked, or the body's length is unknowable.
+bool malformed_head(const bhttp::request<bhttp::string_body>& head, bool chunked) {
+    return head.count(bhttp::field::transfer_encoding) > 0 && !chunked;
+}
+
+/// Reads and parses the next part of a request: Beast returns once the parser has taken a step (the head, a chunk
+/// header, some body bytes). Refuses to start once the request's timer has fired: its cancel() stops only a read
+/// that waits, and a client that always has bytes in flight never leaves one waiting, so the deadline is also
+/// looked at between parts. The buffer's bound keeps a part from reading more than a head's worth of bytes without
+/// the parser taking a step.
+asio::awaitable<std::tuple<error_code, std::size_t>> read_part(tcp::socket& socket, beast::flat_buffer& buffer,
+                                                               request_parser& parser, bool timed_out) {
+    if (timed_out) co_return std::tuple{error_code{asio::error::timed_out}, std::size_t{0}};
+    co_return co_await bhttp::async_read_some(socket, buffer, parser, as_result);
 }
 
 /// Runs work on pool and resumes the caller on its own executor with the answer, or with nullopt at once when the
@@ -156,7 +181,10 @@ connection::connection(tcp::socket socket, const session_context& context)
 
 asio::awaitable<void> connection::run() {
     try {
-        beast::flat_buffer buffer;
+        // The bytes read but not parsed yet: at most a head's worth. Beast keeps a part of a request whole in the
+        // buffer until it ends (the head, a chunk-size line with its extensions, the trailer section), so this bound
+        // is what keeps a line that never ends from taking the memory.
+        beast::flat_buffer buffer(context_.config.header_limit);
         for (bool first = true;; first = false) {
             // Wait for the first byte of the next request (unless the client already pipelined it); an idle
             // connection closes without a word on timeout or shutdown. A new connection gets only the header
@@ -165,7 +193,8 @@ asio::awaitable<void> connection::run() {
                 if (closing_) break;
                 idle_ = true;
                 arm(milliseconds{first ? context_.config.header_timeout_ms : context_.config.idle_timeout_ms});
-                auto [ec, n] = co_await socket_.async_read_some(buffer.prepare(k_read_chunk), as_result);
+                auto [ec, n] = co_await socket_.async_read_some(
+                    buffer.prepare(std::min(k_read_chunk, buffer.max_size())), as_result);
                 idle_ = false;
                 disarm();
                 if (ec) break;
@@ -189,23 +218,31 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
     exchange_record rec;
     rec.client = client_;
 
-    // Read the request head within the header timeout, with a fresh parser holding this request's limits.
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(context_.config.header_limit, std::numeric_limits<std::uint32_t>::max())));
+    // A fresh parser holds this request's limits.
+    request_parser parser;
+    const std::size_t header_limit = context_.config.header_limit;
+    parser.header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(header_limit, std::numeric_limits<std::uint32_t>::max())));
     // Beast checks Content-Length against the limit as the head completes, so start from the largest limit any
     // endpoint allows and narrow it once the head says which endpoint this is.
     std::size_t body_limit = context_.config.body_limit;
     for (const auto& ep : context_.api.table()) body_limit = std::max(body_limit, ep.body_limit);
     parser.body_limit(body_limit);
+
+    // Read the head, with one timeout for the whole request, head and body.
     arm(milliseconds{context_.config.header_timeout_ms});
-    auto [ec, head_bytes] = co_await bhttp::async_read_header(socket_, buffer, parser, as_result);
+    error_code ec;
+    std::size_t head_bytes = 0;
+    while (!ec && !parser.is_header_done()) {
+        std::size_t n = 0;
+        std::tie(ec, n) = co_await read_part(socket_, buffer, parser, timed_out_);
+        head_bytes += n;
+    }
     rec.bytes_in = head_bytes;
     bool malformed = false;
     if (!ec) {
-        const auto& head = parser.get();
-        // Reject a Transfer-Encoding that does not end in chunked: the body length would be unknowable.
-        malformed = head.count(bhttp::field::transfer_encoding) > 0 && !parser.chunked();
+        auto& head = parser.get();
+        malformed = malformed_head(head, parser.chunked());
         // An endpoint that takes batches may allow a larger body than the default.
         body_limit = context_.config.body_limit;
         if (const auto verb = to_verb(head.method())) {
@@ -224,12 +261,20 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
             rec.bytes_out += wrote;
             ec = wec;
         }
-        // Read the body, within the same timeout and the body limit.
-        if (!malformed && !ec && !parser.is_done()) {
-            auto [bec, body_bytes] = co_await bhttp::async_read(socket_, buffer, parser, as_result);
-            rec.bytes_in += body_bytes;
-            ec = bec;
+        // Read the body within the same timeout. Count it as it comes on the wire: Beast's body_limit counts the
+        // data of a chunked body only, not its chunk-size lines, their extensions or its trailer section.
+        const auto head_fields = std::distance(head.begin(), head.end());
+        std::size_t body_bytes = 0;
+        while (!malformed && !ec && !parser.is_done()) {
+            std::size_t n = 0;
+            std::tie(ec, n) = co_await read_part(socket_, buffer, parser, timed_out_);
+            body_bytes += n;
+            if (!ec && body_bytes > body_limit) ec = bhttp::error::body_limit;
         }
+        rec.bytes_in += body_bytes;
+        // Drop the trailer fields, which Beast appends to the head's: there a trailer could pose as a header the head
+        // did not carry (an Authorization, or an X-Forwarded-For behind a proxy). guestd reads none (RFC 9110 §6.5.1).
+        for (auto it = std::next(head.begin(), head_fields); it != head.end();) it = head.erase(it);
     }
     const bool timed_out = timed_out_;
     disarm();
@@ -246,7 +291,7 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
 
     // Answer a request that could not be read in full, then close: the stream is out of step.
     if (ec || malformed) {
-        const unsigned status = malformed ? 400 : status_for_read_error(ec, timed_out);
+        const unsigned status = malformed ? 400 : status_for_read_error(ec, timed_out, head_read);
         if (status == 0) co_return false;
         if (method) rec.endpoint = api::dispatcher::label(context_.api.route(*method, rec.path));
         co_await respond(context_.api.reject(rec.path, status, message_for(status)), head_read ? req.version() : 11,

@@ -9,10 +9,15 @@
 #include "integration/paytronix_fixture.hpp"
 
 #include <boost/json.hpp>
+#include <sys/socket.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace guestd::itest {
@@ -58,8 +63,36 @@ protected:
         return {got, s.closed()};
     }
 
+    /// Sends unit over and over on s until the server answers or closes, or budget bytes have gone; returns how
+    /// many bytes went and what came back.
+    static std::pair<std::size_t, std::string> stream_until_answered(raw_socket& s, std::string_view unit,
+                                                                     std::size_t budget) {
+        std::size_t sent = 0;
+        std::string got;
+        while (sent < budget && got.empty() && !s.closed() && s.send(unit)) {
+            sent += unit.size();
+            got += s.read_available();
+        }
+        return {sent, got};
+    }
+
     int port_ = 0;
 };
+
+/// A head that starts a chunked body for the login endpoint, without credentials (what the server does with the
+/// body happens before authentication), with extra header lines (each ending CRLF).
+std::string chunked_login_head(std::string_view extra = {}) {
+    return "POST /api/xp-guest-account/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           "Transfer-Encoding: chunked\r\n" +
+           std::string(extra) + "\r\n";
+}
+
+/// s repeated until the result holds at least size bytes.
+std::string repeated(std::string_view s, std::size_t size) {
+    std::string out;
+    while (out.size() < size) out += s;
+    return out;
+}
 
 TEST_F(HostileFraming, AnnouncedOrChunkedBodiesOverTheLimitAreRefusedBeforeBeingRead) {
     // Content-Length over the 64 KiB limit, no body sent: 413 at once, and the connection closes.
@@ -173,6 +206,71 @@ TEST_F(HostileFraming, MalformedUtf8IsRejectedEverywhere) {
          "code=" + url_encode(code) + "&password=%C0%AFpassword-long&password_confirm=%C0%AFpassword-long"});
     EXPECT_EQ(page.status, 400) << page.body;
     EXPECT_FALSE(login(john, password).empty()) << "the refused form changed nothing";
+}
+
+// The attack that found this sent hundreds of MiB of chunk extension or trailer, which were buffered whole before
+// authentication. Every part of a chunked body counts now: data, chunk-size lines with their extensions and the
+// trailer section together within the body limit (64 KiB here), and no single line or trailer section longer than
+// the header limit (8 KiB) is held. The client streams until the server answers, with a small send buffer so that it
+// cannot run far ahead: the answer must come before the client has sent 4 MiB, so the server never held more.
+TEST_F(HostileFraming, ChunkExtensionsAndTrailersCountAgainstTheLimitsBeforeAuthentication) {
+    constexpr std::size_t budget = std::size_t{4} << 20;
+    constexpr std::size_t unit = std::size_t{64} << 10;
+    struct attack {
+        std::string name;
+        std::string start;   // sent once after the head
+        std::string stream;  // then sent again and again
+    };
+    const std::vector<attack> attacks = {
+        {"one endless chunk extension", "1;ext=", std::string(unit, 'e')},
+        {"one endless trailer field", "1\r\n{\r\n0\r\nX-Pad: ", std::string(unit, 't')},
+        {"endless trailer fields", "1\r\n{\r\n0\r\n", repeated("X-Pad: t\r\n", unit)},
+        {"chunks with long extensions", "", repeated("1;" + std::string(4000, 'e') + "\r\n \r\n", unit)},
+        {"chunk sizes padded with zeros", "", repeated(std::string(4000, '0') + "1\r\n \r\n", unit)},
+    };
+    for (const auto& a : attacks) {
+        SCOPED_TRACE(a.name);
+        raw_socket s(port_);
+        const int send_buffer = 64 << 10;
+        ASSERT_EQ(::setsockopt(s.fd(), SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer), 0);
+        ASSERT_TRUE(s.send(chunked_login_head() + a.start));
+        auto [sent, got] = stream_until_answered(s, a.stream, budget);
+        got += s.read_until_closed(k_answer_wait);
+        EXPECT_EQ(status_of(got), 413) << got.substr(0, 300);
+        EXPECT_TRUE(s.closed());
+        EXPECT_LT(sent, budget) << "no answer before the client had sent " << budget << " bytes";
+    }
+    EXPECT_FALSE(login(john, password).empty()) << "still serving";
+}
+
+// The timeout is for the whole request, however its bytes arrive: here a chunk extension trickles in a byte at a time.
+TEST_F(HostileFraming, ATrickledChunkExtensionGets408AtTheRequestTimeout) {
+    raw_socket s(port_);
+    ASSERT_TRUE(s.send(chunked_login_head() + "1;"));
+    std::string got;
+    const auto give_up = std::chrono::steady_clock::now() + k_timeout_wait;
+    while (got.empty() && !s.closed() && std::chrono::steady_clock::now() < give_up && s.send("e"))
+        got = s.read_until_closed(50ms);
+    got += s.read_until_closed(k_answer_wait);
+    EXPECT_EQ(status_of(got), 408) << got;
+    EXPECT_TRUE(s.closed());
+}
+
+// Beast would add trailer fields to the head's, where a trailer could pose as a header: the partner's credentials
+// sent only in the trailer must not authenticate the login.
+TEST_F(HostileFraming, TrailerFieldsAreNeverTakenForHeaders) {
+    const std::string body = R"({"email": "john.doe@example.com", "password": "correct horse battery staple"})";
+    char size[17];
+    std::snprintf(size, sizeof size, "%zx", body.size());
+    auto [got, closed] = exchange_once(chunked_login_head("Connection: close\r\n") + size + "\r\n" + body +
+                                       "\r\n0\r\nAuthorization: " + default_auth() + "\r\n\r\n");
+    EXPECT_EQ(status_of(got), 401) << got;
+    // The same credentials in the head log in.
+    std::tie(got, closed) = exchange_once(head("POST", "/api/xp-guest-account/login",
+                                               "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                                               "Connection: close\r\n") +
+                                          size + "\r\n" + body + "\r\n0\r\n\r\n");
+    EXPECT_EQ(status_of(got), 200) << got;
 }
 
 struct smuggling_case {
