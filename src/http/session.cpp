@@ -113,9 +113,17 @@ std::string_view message_for(unsigned status) {
 using request_parser = bhttp::request_parser<bhttp::string_body>;
 
 /// Whether a head Beast accepted breaks a rule it leaves to the server, so the request is refused (400) and the
-/// connection closed: a Transfer-Encoding must end in chunked, or the body's length is unknowable.
+/// connection closed: a Transfer-Encoding must end in chunked, or the body's length is unknowable; one Content-Length
+/// at most, with one value, because a proxy in front may have read another (RFC 9112 §6.3 lets a server refuse
+/// duplicates, and guestd refuses equal ones too); exactly one Host in HTTP/1.1, at most one before (RFC 9112 §3.2).
 bool malformed_head(const bhttp::request<bhttp::string_body>& head, bool chunked) {
-    return head.count(bhttp::field::transfer_encoding) > 0 && !chunked;
+    if (head.count(bhttp::field::transfer_encoding) > 0 && !chunked) return true;
+    const auto [first_length, end_length] = head.equal_range(bhttp::field::content_length);
+    if (first_length != end_length &&
+        (std::next(first_length) != end_length || first_length->value().find(',') != std::string_view::npos))
+        return true;
+    const auto hosts = head.count(bhttp::field::host);
+    return hosts > 1 || (hosts == 0 && head.version() >= 11);
 }
 
 /// Reads and parses the next part of a request: Beast returns once the parser has taken a step (the head, a chunk
@@ -229,7 +237,9 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
     for (const auto& ep : context_.api.table()) body_limit = std::max(body_limit, ep.body_limit);
     parser.body_limit(body_limit);
 
-    // Read the head, with one timeout for the whole request, head and body.
+    // Read the head, with one timeout for the whole request, head and body. Count all of the head against the
+    // limit: Beast applies header_limit to the bytes it has not parsed yet, and the fields it parsed from an earlier
+    // read may no longer count, so whether a head passed depended on where the reads split it.
     arm(milliseconds{context_.config.header_timeout_ms});
     error_code ec;
     std::size_t head_bytes = 0;
@@ -237,6 +247,7 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
         std::size_t n = 0;
         std::tie(ec, n) = co_await read_part(socket_, buffer, parser, timed_out_);
         head_bytes += n;
+        if (!ec && head_bytes > header_limit) ec = bhttp::error::header_limit;
     }
     rec.bytes_in = head_bytes;
     bool malformed = false;
