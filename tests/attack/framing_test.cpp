@@ -4,7 +4,9 @@
 // exhaust a recursive parser's stack, malformed UTF-8 in the Paytronix dialect, the hosted page's form and the
 // request line, and request smuggling: conflicting Content-Length and Transfer-Encoding, Transfer-Encoding
 // obfuscations and duplicate lengths each get one 400 and a closed connection, and the request smuggled behind
-// them never reaches a handler (its booking is not stored, and the access log shows no other request).
+// them never reaches a handler (its booking is not stored, and the access log shows no other request). Then the
+// chunked framing Beast leaves unbounded (endless chunk extensions and trailers, refused while the client is still
+// sending), trailers posing as headers, a missing or repeated Host, and one header limit however the head is split.
 #include "attack/raw_socket.hpp"
 #include "integration/paytronix_fixture.hpp"
 
