@@ -124,7 +124,7 @@ done
 [ -x /usr/bin/guestd ] || fail "/usr/bin/guestd is not executable"
 dpkg-query -W -f='${Conffiles}' guestd | grep -q "^ /etc/guestd/guestd.toml " || fail "guestd.toml is not a conffile"
 [ "$(dpkg-query -W -f='${Section}' guestd)" = net ] || fail "section is not net"
-dpkg-query -W -f='${Depends}' guestd | grep -q "libsodium" || fail "Depends lacks the shared libraries (shlibdeps)"
+dpkg-query -W -f='${Depends}' guestd | grep -q "libsqlite3" || fail "Depends lacks the shared libraries (shlibdeps)"
 getent passwd guestd >/dev/null || fail "no guestd user"
 getent group guestd >/dev/null || fail "no guestd group"
 [ "$(id -u guestd)" -lt 1000 ] || fail "guestd is not a system user"
