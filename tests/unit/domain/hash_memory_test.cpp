@@ -175,7 +175,9 @@ TEST_F(HashMemory, LibsodiumsOtherMappingsAreLeftToTheKernel) {
         const hash_memory_scope scope;
         auto* guarded = static_cast<unsigned char*>(sodium_malloc(k_area_bytes));
         ASSERT_NE(guarded, nullptr);
-        EXPECT_TRUE(guarded + k_area_bytes <= area.data || guarded >= area.data + area.size)
+        const auto begin = reinterpret_cast<std::uintptr_t>(guarded);
+        const auto area_begin = reinterpret_cast<std::uintptr_t>(area.data);
+        EXPECT_TRUE(begin + k_area_bytes <= area_begin || begin >= area_begin + area.size)
             << "sodium_malloc got memory inside the area";
         std::fill_n(guarded, k_area_bytes, static_cast<unsigned char>(1));
         sodium_free(guarded);
@@ -188,8 +190,8 @@ TEST_F(HashMemory, LibsodiumsOtherMappingsAreLeftToTheKernel) {
 }
 
 TEST_F(HashMemory, NoMmapOfGuestdsStandsInFrontOfOtherLibraries) {
-    // Before, the executable defined mmap and munmap for the whole process: every shared library's calls went
-    // through them. The process's mmap now comes from a library (libc, or a sanitizer's runtime), not from here.
+    // An mmap or munmap defined in the executable would stand in front of every shared library's calls: the
+    // process's must come from a library (libc, or a sanitizer's runtime).
     Dl_info here{}, mmap_from{}, munmap_from{};
     ASSERT_NE(dladdr(reinterpret_cast<void*>(&is_mapped), &here), 0);
     void* const process_mmap = dlsym(RTLD_DEFAULT, "mmap");
