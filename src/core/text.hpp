@@ -1,6 +1,8 @@
-// Small text helpers shared by the layers that write HTML (the reset page, the emails).
+// Small text helpers shared by the layers that write HTML (the reset page, the emails) and the code that looks at
+// text byte by byte (UTF-8 lead bytes, ASCII ranges, percent-encoding).
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -11,5 +13,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// text with &, <, >, " and ' replaced by their HTML entities: safe inside elements and quoted attributes.
 std::string html_escape(std::string_view text);
+
+/// The bytes of text as unsigned char (0 to 255, never negative), for tests on byte values.
+inline std::span<const unsigned char> bytes(std::string_view text) noexcept {
+    return {reinterpret_cast<const unsigned char*>(text.data()), text.size()};
+}
 
 }  // namespace guestd::core

@@ -14,7 +14,7 @@ namespace {
 constexpr std::string_view crlf = "\r\n";
 
 bool is_ascii(std::string_view s) {
-    for (unsigned char c : s)
+    for (const unsigned char c : core::bytes(s))
         if (c >= 0x80 || c < 0x20) return false;
     return true;
 }
@@ -84,7 +84,7 @@ std::string fill(std::string text, const mail_context& ctx, bool french, bool es
 /// True when text may travel as 7bit: ASCII only, no bare CR, and no line over 998 bytes (RFC 5322).
 bool fits_7bit(std::string_view text) {
     std::size_t line = 0;
-    for (unsigned char c : text) {
+    for (const unsigned char c : core::bytes(text)) {
         if (c >= 0x80 || c == '\r' || c == 0) return false;
         line = c == '\n' ? 0 : line + 1;
         if (line > 998) return false;

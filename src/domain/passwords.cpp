@@ -1,5 +1,6 @@
 #include "domain/passwords.hpp"
 
+#include "core/text.hpp"
 #include "domain/hash_memory.hpp"
 
 #include <sodium.h>
@@ -42,7 +43,7 @@ namespace {
 
 std::size_t code_points(std::string_view s) {
     std::size_t n = 0;
-    for (unsigned char c : s)
+    for (const unsigned char c : core::bytes(s))
         if ((c & 0xC0) != 0x80) ++n;
     return n;
 }

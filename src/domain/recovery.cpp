@@ -82,7 +82,7 @@ bool valid_caller_code(std::string_view code) {
 std::string url_encode(std::string_view s) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
-    for (unsigned char c : s) {
+    for (const unsigned char c : core::bytes(s)) {
         if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
             out.push_back(static_cast<char>(c));
         } else {
@@ -215,12 +215,12 @@ core::result<void> recovery::complete(std::string_view code, std::string_view ne
         auto uow = db_.begin(store::tx::read);
         const auto reset = uow->resets().find_by_code(hash);
         if (!reset || (merchant && reset->merchant != *merchant)) return unknown();
-        const auto refused = [&](std::string_view reason, std::string message, std::string code) {
+        const auto refused = [&](std::string_view reason, std::string message, std::string detail) {
             auto w = db_.begin(store::tx::write);
             audit(*w, reset->merchant, who, audit_kind::reset_completed, "refused", std::nullopt, now,
                   {{"reason", reason}, {"account_id", reset->account.value}});
             w->commit();
-            return core::fail(core::errc::failed_precondition, std::move(message), std::move(code));
+            return core::fail(core::errc::failed_precondition, std::move(message), std::move(detail));
         };
         if (reset->used_at)
             return refused("used", "this reset code was already used", "code:guestmanagement.reset_code_used");
