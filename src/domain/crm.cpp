@@ -1,7 +1,7 @@
 #include "domain/crm.hpp"
 
 #include "core/text.hpp"
-#include "domain/profile_fields.hpp"
+#include "store/records.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,8 +10,11 @@ namespace guestd::domain {
 namespace {
 
 /// The personal-space fields a PMS customer carries; mobile is the guest's own and survives a push.
-constexpr std::string_view pms_owned[] = {"title", "firstname", "lastname", "phone", "email", "street", "zip_code",
-                                          "city", "state", "country", "birthdate", "language", "nationality"};
+constexpr store::opt_string store::profile::*pms_owned[] = {
+    &store::profile::title,    &store::profile::firstname, &store::profile::lastname,  &store::profile::phone,
+    &store::profile::email,    &store::profile::street,    &store::profile::zip_code,  &store::profile::city,
+    &store::profile::state,    &store::profile::country,   &store::profile::birthdate, &store::profile::language,
+    &store::profile::nationality};
 
 std::string at(std::string_view list, std::size_t i, std::string_view field) {
     std::string path(list);
@@ -67,10 +70,7 @@ core::result<resolved> upsert_customer(store::unit_of_work& uow, core::merchant_
     const bool found_by_reference = by_reference.has_value();
     std::optional<store::guest> existing = by_reference ? std::move(by_reference) : std::move(by_email);
     store::guest g = existing ? *existing : store::guest{.merchant = m};
-    for (auto name : pms_owned) {
-        const auto* f = find_profile_field(name);
-        g.fields.*(f->member) = c.fields.*(f->member);
-    }
+    for (const auto member : pms_owned) g.fields.*member = c.fields.*member;
     g.identity_document_number = c.identity_document_number;
     if (c.extra_attributes) g.custom_fields = *c.extra_attributes;
 
