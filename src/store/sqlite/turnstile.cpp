@@ -38,7 +38,9 @@ turnstile::turnstile(const std::string& db_path) {
         core::log(core::log_level::warn, "sqlite_turnstile_unavailable", {{"path", path}, {"what", std::strerror(errno)}});
         return;
     }
-    if (known && ::geteuid() == 0) (void)::fchown(fd_, db.st_uid, db.st_gid);
+    // Root (guestd's CLI run by an operator) hands the file to the database's owner, who runs the server.
+    if (known && ::geteuid() == 0 && ::fchown(fd_, db.st_uid, db.st_gid) != 0)
+        core::log(core::log_level::warn, "sqlite_turnstile_chown_failed", {{"path", path}, {"what", std::strerror(errno)}});
 }
 
 turnstile::~turnstile() {
