@@ -15,6 +15,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -70,11 +71,10 @@ std::optional<std::size_t> failing_index(const core::error& e, std::string_view 
     for (const auto& f : e.fields) {
         const std::string_view field = f.field;
         if (field.size() <= list.size() + 1 || !field.starts_with(list) || field[list.size()] != '[') continue;
+        const char* const last = field.data() + field.size();
         std::size_t i = 0;
-        std::size_t at = list.size() + 1;
-        const std::size_t digits_start = at;
-        while (at < field.size() && field[at] >= '0' && field[at] <= '9' && at - digits_start < 9) i = i * 10 + (field[at++] - '0');
-        if (at > digits_start && at < field.size() && field[at] == ']' && i < n) return i;
+        const auto [end, ec] = std::from_chars(field.data() + list.size() + 1, last, i);
+        if (ec == std::errc{} && end != last && *end == ']' && i < n) return i;
     }
     return std::nullopt;
 }
