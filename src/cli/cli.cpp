@@ -19,7 +19,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
-#include <iterator>
+#include <sstream>
 
 namespace guestd::cli {
 namespace {
@@ -82,7 +82,9 @@ std::vector<std::string> split_list(const std::string& s) {
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw command_error("cannot read " + path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::ostringstream text;
+    text << in.rdbuf();
+    return std::move(text).str();
 }
 
 json::object settings_json(const store::merchant& m) {
