@@ -192,7 +192,7 @@ store::outbox_message compose(std::string_view kind, const mail_context& ctx, co
     m.sender = ctx.sender;
     m.recipient = ctx.recipient;
     m.subject = subject;
-    m.message_id = "<" + random_token(18) + "@" + address_domain(ctx.sender) + ">";
+    m.message_id = core::concat("<", random_token(18), "@", address_domain(ctx.sender), ">");
     m.created_at = now;
     m.next_attempt_at = now;
 

@@ -1,5 +1,7 @@
 #include "import/progress.hpp"
 
+#include "core/text.hpp"
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -125,7 +127,7 @@ void progress_reporter::draw(std::uint64_t rows, std::uint64_t rejected, std::ui
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()};
     if (terminal_) {
         // Redraw in place: carriage return, the bar, clear the rest of the line
-        write_all(fd_, "\r" + progress_bar(s, terminal_width(fd_)) + "\x1b[K" + (last ? "\n" : ""));
+        write_all(fd_, core::concat("\r", progress_bar(s, terminal_width(fd_)), "\x1b[K", last ? "\n" : ""));
     } else {
         write_all(fd_, "guestd import: " + progress_line(s) + "\n");
     }

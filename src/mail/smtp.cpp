@@ -3,6 +3,8 @@
 // (the server refused this sender or recipient for good); their text never holds the password.
 #include "mail/transport.hpp"
 
+#include "core/text.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -37,7 +39,7 @@ std::string envelope_address(std::string_view s) {
                             const auto u = static_cast<unsigned char>(c);
                             return u < 0x20 || u == 0x7f || c == '<' || c == '>' || c == ' ';
                         });
-    return usable ? "<" + std::string(s) + ">" : std::string{};
+    return usable ? core::concat("<", s, ">") : std::string{};
 }
 
 struct curl_url_deleter {

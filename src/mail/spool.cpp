@@ -2,6 +2,8 @@
 // script, a mail client) never sees half a file and a crash never leaves a truncated one under the final name.
 #include "mail/transport.hpp"
 
+#include "core/text.hpp"
+
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -67,8 +69,8 @@ public:
 
         // Write under a hidden temporary name unique to this process and call, so "*.eml" never matches it.
         const auto final_path = dir_ / (std::to_string(m.id) + ".eml");
-        const auto temp_path = dir_ / ("." + std::to_string(m.id) + ".eml." + std::to_string(::getpid()) + "." +
-                                       std::to_string(counter_.fetch_add(1)) + ".tmp");
+        const auto temp_path = dir_ / core::concat(".", std::to_string(m.id), ".eml.", std::to_string(::getpid()), ".",
+                                                   std::to_string(counter_.fetch_add(1)), ".tmp");
         if (auto err = write_durably(temp_path, m.content)) {
             ::unlink(temp_path.c_str());
             return err;

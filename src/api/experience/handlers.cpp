@@ -3,6 +3,7 @@
 #include "api/actor.hpp"
 #include "api/errors.hpp"
 #include "api/experience/mapping.hpp"
+#include "core/text.hpp"
 #include "domain/accounts.hpp"
 #include "domain/credentials.hpp"
 #include "domain/crm.hpp"
@@ -24,7 +25,7 @@ domain::bearer_identity bearer(const call& c) { return {*c.who.partner, *c.who.m
 
 std::string_view field(const call& c, std::string_view key) { return c.body.as_object().at(key).as_string(); }
 
-std::string etag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
+std::string etag(std::int64_t version) { return core::concat("\"", std::to_string(version), "\""); }
 
 response guest_response(const store::guest& g) {
     // The document lives only until it is serialised: build it in one block on the stack rather than in dozens

@@ -1,5 +1,7 @@
 #include "store/postgres/connection.hpp"
 
+#include "core/text.hpp"
+
 #include <libpq-fe.h>
 #include <poll.h>
 
@@ -83,7 +85,7 @@ std::string target_of(PGconn* conn) {
     std::string out;
     const auto add = [&](const char* label, const char* value) {
         if (value != nullptr && *value != '\0') {
-            out += (out.empty() ? "" : " ") + std::string(label) + " " + value;
+            out += core::concat(out.empty() ? "" : " ", label, " ", value);
         }
     };
     add("host", PQhost(conn));
