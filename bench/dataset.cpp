@@ -71,8 +71,10 @@ private:
     sqlite3_stmt* stmt_ = nullptr;
 };
 
-// Small deterministic mixing, so names, cities and dates vary without a random generator's state.
-std::uint64_t mix(std::uint64_t x) {
+// Small deterministic mixing, so names, cities and dates vary without a random generator's state. The seeds are
+// ids (positive), taken as the bits to mix.
+std::uint64_t mix(std::int64_t seed) {
+    auto x = static_cast<std::uint64_t>(seed);
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;
@@ -81,7 +83,7 @@ std::uint64_t mix(std::uint64_t x) {
 }
 
 template <std::size_t N>
-const char* pick(const char* const (&list)[N], std::uint64_t seed) {
+const char* pick(const char* const (&list)[N], std::int64_t seed) {
     return list[mix(seed) % N];
 }
 

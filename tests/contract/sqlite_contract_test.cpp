@@ -15,8 +15,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -92,7 +92,9 @@ std::vector<std::string> found_in_files(const fs::path& dir, const std::vector<s
     std::vector<std::string> found;
     for (const auto& entry : fs::directory_iterator(dir)) {
         std::ifstream in(entry.path(), std::ios::binary);
-        const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        std::ostringstream contents;
+        contents << in.rdbuf();
+        const std::string bytes = std::move(contents).str();
         for (const auto& text : texts) {
             if (bytes.find(text) != std::string::npos) {
                 found.push_back(entry.path().filename().string() + ": " + text);

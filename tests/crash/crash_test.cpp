@@ -34,7 +34,7 @@ using namespace std::chrono_literals;
 constexpr int k_min_kills = 20;       // the issue asks for at least 20
 constexpr int k_max_kills = 24;       // more while the run is quick, none past k_extra_budget
 constexpr auto k_extra_budget = std::chrono::seconds(60);
-constexpr int k_writers = 3;          // concurrent clients (the machine has 2 cores)
+constexpr std::size_t k_writers = 3;  // concurrent clients (the machine has 2 cores)
 constexpr int k_max_guests = 5;       // per writer: bounds the verification's password hashing
 constexpr int k_resets_per_guest = 3; // the hourly cap: a 4th anonymous request answers 2xx without an email
 
@@ -106,7 +106,7 @@ protected:
     }
 
     /// One writer's load phase: random writes on its own guests until stop is set.
-    void write_load(int writer, std::uint64_t phase_seed, const std::string& base_url, std::vector<guest>& mine,
+    void write_load(std::size_t writer, std::uint64_t phase_seed, const std::string& base_url, std::vector<guest>& mine,
                     const std::atomic<bool>& stop, int& serial) {
         std::mt19937_64 rng(phase_seed);
         http_client c(base_url);
@@ -336,7 +336,7 @@ TEST_F(CrashSafety, AcknowledgedWritesAndPromisedEmailsSurviveSigkill) {
         std::atomic<bool> stop{false};
         std::vector<std::thread> writers;
         const std::string base = server_->base_url();
-        for (int w = 0; w < k_writers; ++w)
+        for (std::size_t w = 0; w < k_writers; ++w)
             writers.emplace_back([&, w, ps = rng()] { write_load(w, ps, base, guests_[w], stop, serials[w]); });
         const auto moment = std::chrono::milliseconds(50 + rng() % 1200);
         std::this_thread::sleep_for(moment);

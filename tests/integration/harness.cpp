@@ -1,5 +1,7 @@
 #include "integration/harness.hpp"
 
+#include "core/text.hpp"
+
 #include <boost/json/parse.hpp>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -495,7 +497,7 @@ http_response http_client::send(const http_request& req) {
 std::string url_encode(std::string_view s) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
-    for (const unsigned char c : s) {
+    for (const unsigned char c : core::bytes(s)) {
         if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
             out += static_cast<char>(c);
         } else {

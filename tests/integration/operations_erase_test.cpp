@@ -161,7 +161,8 @@ TEST_F(Erasure, TheAuditTrailKeepsOnePseudonymousEvent) {
     for (const auto& t : traces()) EXPECT_EQ(all.out.find(t), std::string::npos) << t << " in the audit trail";
     // The events before the erasure still count, by guest id only.
     std::size_t about_the_guest = 0;
-    for (const auto& ev : audit()) about_the_guest += int_at(ev, "guest_id") == guest_id_ ? 1 : 0;
+    for (const auto& ev : audit())
+        if (int_at(ev, "guest_id") == guest_id_) ++about_the_guest;
     EXPECT_GE(about_the_guest, 4u) << "password.set, login, reset.requested, guest.exported, guest.erased";
 }
 

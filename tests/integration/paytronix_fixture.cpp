@@ -300,7 +300,7 @@ std::string base64(std::string_view bytes) {
     }
     if (const auto left = bytes.size() - i; left > 0) {
         unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-        if (left == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        if (left == 2) v |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1]) << 8);
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
         out += left == 2 ? alphabet[(v >> 6) & 63] : '=';

@@ -282,7 +282,7 @@ TEST_F(MultiNode, WithBothNodesDeliveringEachEmailArrivesExactlyOnce) {
     ASSERT_TRUE(is_batch_success(push_bookings(bookings), n, 0));
     parallel(2, [&](int t) {
         http_client c(url_of(t == 0 ? node::a : node::b));
-        for (int i = t; i < n; i += 2) {
+        for (auto i = static_cast<std::size_t>(t); i < emails.size(); i += 2) {
             const http_response r =
                 c.send({.method = "POST",
                         .target = "/api/xp-guest-account/update-password",
@@ -293,9 +293,10 @@ TEST_F(MultiNode, WithBothNodesDeliveringEachEmailArrivesExactlyOnce) {
     });
     std::vector<http_response> answers(n);
     parallel(2, [&](int t) {
-        for (int i = t; i < n; i += 2) answers[i] = reset_on(t == 0 ? node::a : node::b, emails[i]);
+        for (auto i = static_cast<std::size_t>(t); i < emails.size(); i += 2)
+            answers[i] = reset_on(t == 0 ? node::a : node::b, emails[i]);
     });
-    for (int i = 0; i < n; ++i) EXPECT_TRUE(is_reset_success(answers[i], emails[i]));
+    for (std::size_t i = 0; i < emails.size(); ++i) EXPECT_TRUE(is_reset_success(answers[i], emails[i]));
 
     // Every email arrives; then, after a quiet second (twenty polls of each worker), no other.
     ASSERT_EQ(wait_for_mails(n, 60s).size(), static_cast<std::size_t>(n));

@@ -39,7 +39,7 @@ std::vector<rec> read_all(const std::string& text, std::size_t chunk, std::size_
 /// Reads text with large and with 1-, 2- and 3-byte reads, expects the same records every time, and returns them.
 std::vector<rec> read(const std::string& text, std::size_t expected_cells = 0) {
     const auto whole = read_all(text, 1 << 20, expected_cells);
-    for (const std::size_t chunk : {1, 2, 3}) EXPECT_EQ(read_all(text, chunk, expected_cells), whole) << "chunk " << chunk;
+    for (const std::size_t chunk : {1uz, 2uz, 3uz}) EXPECT_EQ(read_all(text, chunk, expected_cells), whole) << "chunk " << chunk;
     return whole;
 }
 
@@ -156,7 +156,7 @@ TEST(CsvReader, AMultiLineRecordWithTheWrongCellCountCostsOnlyItsFirstLine) {
 
 TEST(CsvReader, RefusesALineOverTheLimitAndGoesOn) {
     const std::string text = "a,b\n" + std::string(100, 'x') + ",y\nc,d\n";
-    for (const std::size_t chunk : {1, 7, 1 << 20}) {
+    for (const std::size_t chunk : {1uz, 7uz, 1uz << 20}) {
         const auto r = read_all(text, chunk, 2, 32);
         ASSERT_EQ(r.size(), 3u);
         EXPECT_EQ(r[1].line, 2u);

@@ -32,7 +32,7 @@ std::vector<line_seen> read_all(const std::string& text, std::size_t chunk, std:
 
 std::vector<line_seen> read(const std::string& text, std::size_t max_bytes = max_record_bytes) {
     const auto whole = read_all(text, 1 << 20, max_bytes);
-    for (const std::size_t chunk : {1, 2, 5}) EXPECT_EQ(read_all(text, chunk, max_bytes), whole) << "chunk " << chunk;
+    for (const std::size_t chunk : {1uz, 2uz, 5uz}) EXPECT_EQ(read_all(text, chunk, max_bytes), whole) << "chunk " << chunk;
     return whole;
 }
 
