@@ -427,6 +427,29 @@ TEST_F(PostgresDatabase, ConnectionLostInsideAUnitIsATransientErrorAndTheNextUni
     EXPECT_EQ(db->begin(store::tx::read)->merchants().list().size(), 1u);
 }
 
+TEST_F(PostgresDatabase, AConnectionToAServerTurnedReadOnlyGivesATransientErrorAndIsNotReused) {
+    // One connection at most, so that a connection kept after the error would be the next unit's.
+    auto db = open(5000, 1);
+    add_merchant(*db, 1);
+
+    // The server turns read-only for new sessions, as a node that came back as a standby is (SQLSTATE 25006).
+    admin a;
+    a.exec("ALTER DATABASE " + db_.name() + " SET default_transaction_read_only = on");
+    kill_connections();
+    bool transient = false;
+    EXPECT_THAT(what_thrown([&] {
+                    auto u = db->begin(store::tx::write);
+                    (void)u->merchants().insert({core::merchant_id{2}, "Hotel", 0, 8}, "token-2");
+                },
+                            &transient),
+                ::testing::HasSubstr("25006"));
+    EXPECT_TRUE(transient);
+
+    // Writable again: the read-only connection was closed, and the next unit opens one that is not.
+    a.exec("ALTER DATABASE " + db_.name() + " RESET default_transaction_read_only");
+    EXPECT_NO_THROW(add_merchant(*db, 2));
+}
+
 TEST_F(PostgresDatabase, PingAndUnitsFailWhileTheDatabaseIsUnreachableAndRecoverByThemselves) {
     auto db = open();
     add_merchant(*db, 1);
