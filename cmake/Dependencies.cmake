@@ -4,7 +4,23 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS json system)
 find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(SODIUM REQUIRED libsodium)
+# guestd links libsodium statically, from a copy of libsodium-dev's libsodium.a whose calls to mmap and munmap are
+# renamed guestd_sodium_mmap and guestd_sodium_munmap: src/domain/hash_memory.cpp defines those and keeps argon2id's
+# memory between hashes. The renaming reaches libsodium's own calls and nothing else: guestd's code and every other
+# library, static or shared, still call libc's. The guestd_sodium target (src/domain) links the copy.
+find_library(SODIUM_ARCHIVE NAMES libsodium.a HINTS ${SODIUM_LIBRARY_DIRS} REQUIRED)
+if(NOT CMAKE_OBJCOPY)
+  message(FATAL_ERROR "objcopy not found (binutils): it renames libsodium's mmap and munmap")
+endif()
+set(GUESTD_SODIUM_ARCHIVE ${CMAKE_BINARY_DIR}/libsodium-guestd.a)
+add_custom_command(OUTPUT ${GUESTD_SODIUM_ARCHIVE}
+  COMMAND ${CMAKE_OBJCOPY} --redefine-sym mmap=guestd_sodium_mmap --redefine-sym munmap=guestd_sodium_munmap
+          ${SODIUM_ARCHIVE} ${GUESTD_SODIUM_ARCHIVE}
+  DEPENDS ${SODIUM_ARCHIVE}
+  COMMENT "Copying libsodium.a with its mmap and munmap renamed"
+  VERBATIM)
+add_custom_target(guestd_sodium_archive DEPENDS ${GUESTD_SODIUM_ARCHIVE})
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)

@@ -1,6 +1,7 @@
 # Build options and the guestd_options INTERFACE target every guestd target links.
 option(GUESTD_BUILD_TESTS "Build the test suites" ON)
 option(GUESTD_BUILD_BENCH "Build the micro benchmarks" ON)
+option(GUESTD_FUZZ "Build the libFuzzer targets under fuzz/ (clang only)" OFF)
 set(GUESTD_SANITIZE "" CACHE STRING "Sanitizers to build with: empty, \"address,undefined\" or \"thread\"")
 
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)

@@ -14,6 +14,7 @@ packages=(
   nginx-light                # the HTTP floor the benchmarks compare with
   haproxy                    # the multi-node test's load balancer
   hydra                      # the credential-stuffing attack test
+  devscripts                 # hardening-check, run on the built binary (scripts/hardening-check.sh)
   clang-16 libclang-rt-16-dev libfuzzer-16-dev  # libFuzzer targets (fuzz/)
   python3 python3-aiosmtpd   # a real SMTP server for the mail tests
   chromium nodejs npm        # the browser test: Debian's Chromium driven by playwright-core from npm

@@ -99,6 +99,10 @@ else
     cmake --preset release >/dev/null
 fi
 cmake --build "$build_dir" --target guestd
+# The release binary is hardened (cmake/Hardening.cmake): the whole check while it still has its symbols.
+scripts/hardening-check.sh "$build_dir/src/cli/guestd" >"$work/hardening" 2>&1 \
+    || { cat "$work/hardening" >&2; fail "the release binary is not hardened"; }
+ok "the release binary is hardened (hardening-check, and every flag in guestd's own functions)"
 rm -f "$build_dir"/guestd_*.deb
 (cd "$build_dir" && cpack -G DEB >/dev/null)
 debs=("$build_dir"/guestd_*.deb)
@@ -124,7 +128,7 @@ done
 [ -x /usr/bin/guestd ] || fail "/usr/bin/guestd is not executable"
 dpkg-query -W -f='${Conffiles}' guestd | grep -q "^ /etc/guestd/guestd.toml " || fail "guestd.toml is not a conffile"
 [ "$(dpkg-query -W -f='${Section}' guestd)" = net ] || fail "section is not net"
-dpkg-query -W -f='${Depends}' guestd | grep -q "libsodium" || fail "Depends lacks the shared libraries (shlibdeps)"
+dpkg-query -W -f='${Depends}' guestd | grep -q "libsqlite3" || fail "Depends lacks the shared libraries (shlibdeps)"
 getent passwd guestd >/dev/null || fail "no guestd user"
 getent group guestd >/dev/null || fail "no guestd group"
 [ "$(id -u guestd)" -lt 1000 ] || fail "guestd is not a system user"
@@ -132,6 +136,12 @@ getent group guestd >/dev/null || fail "no guestd group"
 [ "$(stat -c '%U:%G %a' /etc/guestd/guestd.toml)" = "root:guestd 640" ] || fail "guestd.toml is $(stat -c '%U:%G %a' /etc/guestd/guestd.toml)"
 [ -L /etc/systemd/system/multi-user.target.wants/guestd.service ] || fail "guestd.service is not enabled"
 ok "files, conffile, metadata, user, /var/lib/guestd and enablement"
+
+# The installed binary is the release binary, stripped: hardening-check still sees PIE, RELRO, BIND_NOW, the stack
+# protector and fortified calls.
+scripts/hardening-check.sh --stripped /usr/bin/guestd >"$work/hardening" 2>&1 \
+    || { cat "$work/hardening" >&2; fail "the installed /usr/bin/guestd is not hardened"; }
+ok "/usr/bin/guestd passes hardening-check"
 
 # Every `guestd serve` option appears in the conffile, and the conffile names no other.
 options=$(/usr/bin/guestd serve --help | sed -nE 's/^ +(-[a-zA-Z],)?--([a-z0-9-]+).*/\2/p' | grep -vxE 'help|help-all|config' | sort)

@@ -10,7 +10,9 @@
 #include "domain/services.hpp"
 
 #include <exception>
+#include <expected>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace guestd::api {
@@ -18,8 +20,21 @@ namespace {
 
 using core::errc;
 
+// A refused authentication: the error, and whether a token the request carried was refused, which the 401's
+// Bearer challenge tells (RFC 6750 §3.1).
+struct refusal {
+    core::error error;
+    token_fault fault = token_fault::none;
+};
+
+std::unexpected<refusal> refuse(core::error err, token_fault fault = token_fault::none) {
+    return std::unexpected(refusal{std::move(err), fault});
+}
+
+core::error unauthenticated(std::string message) { return {errc::unauthenticated, std::move(message), {}, {}, 0}; }
+
 // Establishes who is calling, as ep.auth demands. Messages name what is missing, never the credentials.
-core::result<caller> authenticate(auth_kind kind, const request& req, const domain::credentials& creds) {
+std::expected<caller, refusal> authenticate(auth_kind kind, const request& req, const domain::credentials& creds) {
     caller who;
     switch (kind) {
         case auth_kind::none: return who;
@@ -27,33 +42,34 @@ core::result<caller> authenticate(auth_kind kind, const request& req, const doma
         case auth_kind::partner_bearer_and_guest_token: {
             // Check the partner and hotel tokens
             const auto pair = bearer_credentials(req.header_value("authorization"));
-            if (!pair) return core::fail(errc::unauthenticated, "missing or malformed credentials");
+            if (!pair) return refuse(unauthenticated("missing or malformed credentials"));
             auto partner = creds.authenticate_bearer(*pair);
-            if (!partner) return std::unexpected(std::move(partner.error()));
+            if (!partner) return refuse(std::move(partner.error()), token_fault::invalid_token);
             who.partner = partner->partner;
             who.merchant = partner->merchant;
             if (kind == auth_kind::partner_bearer) return who;
             // Check the guest token was issued for this merchant and partner
             const auto token = req.header_value("x-guest-token");
-            if (!token || token->empty()) return core::fail(errc::unauthenticated, "missing guest token");
+            if (!token || token->empty()) return refuse(unauthenticated("missing guest token"));
             auto session = creds.authenticate_guest_token(*token, *partner);
-            if (!session) return std::unexpected(std::move(session.error()));
+            if (!session) return refuse(std::move(session.error()), token_fault::invalid_token);
             who.account = session->account;
             who.guest = session->guest;
             return who;
         }
         case auth_kind::basic: {
+            // Basic's challenge has no error parameter: the fault stays none
             const auto pair = basic_credentials(req.header_value("authorization"));
-            if (!pair) return core::fail(errc::unauthenticated, "missing or malformed credentials");
+            if (!pair) return refuse(unauthenticated("missing or malformed credentials"));
             auto partner = creds.authenticate_basic(pair->client_id, pair->secret);
-            if (!partner) return std::unexpected(std::move(partner.error()));
+            if (!partner) return refuse(std::move(partner.error()));
             who.partner = partner->partner;
             who.b2b = partner->b2b;
             who.merchants = partner->merchants;
             return who;
         }
     }
-    return core::fail(errc::internal, "internal error", "unknown auth kind");
+    return refuse({errc::internal, "internal error", "unknown auth kind", {}, 0});
 }
 
 void log_failure(const request& req, const endpoint& ep, std::string_view what) {
@@ -69,12 +85,14 @@ dispatcher::dispatcher(std::span<const endpoint> table, domain::services& servic
 route_result dispatcher::route(verb method, std::string_view path) const { return find_route(table_, method, path); }
 
 response dispatcher::handle(const endpoint& ep, const request& req) const {
-    const auto fail_with = [&](const core::error& err) { return error_response(ep.speaks, ep.errors, err); };
+    const auto fail_with = [&](const core::error& err, token_fault fault = token_fault::none) {
+        return error_response(ep.speaks, ep.errors, err, ep.auth, fault);
+    };
     try {
         // Authenticate the caller in one read transaction, which a read-only endpoint's handler shares
         std::optional<store::read_scope> reads(std::in_place, services_.db());
         const auto who = authenticate(ep.auth, req, services_.credentials());
-        if (!who) return fail_with(who.error());
+        if (!who) return fail_with(who.error().error, who.error().fault);
         if (!ep.read_only) reads.reset();
 
         // Check the query parameters

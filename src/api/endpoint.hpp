@@ -45,6 +45,8 @@ struct query_param {
     bool required = false;
     string_format format = string_format::none;
     std::string_view description;
+    json_type type = json_type::string;  // string or integer (digits with an optional '-', within range)
+    integer_range range = {};
 };
 
 struct response_spec {

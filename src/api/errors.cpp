@@ -97,6 +97,11 @@ void add_retry_after(response& r, int seconds) {
     if (seconds > 0) r.headers.push_back({"retry-after", std::to_string(seconds)});
 }
 
+// Every 401 says how to authenticate (RFC 9110 §11.6.1).
+void add_challenge(response& r, dialect d, auth_kind kind, token_fault fault) {
+    if (r.status == 401) r.headers.push_back({"www-authenticate", www_authenticate(d, kind, fault)});
+}
+
 int retry_seconds(const core::error& err) noexcept {
     return err.code == errc::resource_exhausted || err.code == errc::unavailable ? err.retry_after_seconds : 0;
 }
@@ -155,7 +160,10 @@ response json_response(unsigned status, const boost::json::value& body) {
     return r;
 }
 
-response experience_error(const core::error& err) {
+namespace {
+
+// The mappers without the challenge, which error_response() adds for the endpoint's scheme.
+response experience_shape(const core::error& err) {
     boost::json::object body{{"message", public_message(err)}};
     if (!err.fields.empty() && err.code != errc::internal) body["errors"] = field_map(err.fields);
     response r = json_response(experience_status(err.code), body);
@@ -163,7 +171,7 @@ response experience_error(const core::error& err) {
     return r;
 }
 
-response batch_error(const core::error& err) {
+response batch_shape(const core::error& err) {
     boost::json::object body{{"success", false}, {"message", public_message(err)}};
     if (!err.fields.empty() && err.code != errc::internal) {
         boost::json::array errors;
@@ -182,7 +190,7 @@ response batch_error(const core::error& err) {
     return r;
 }
 
-response paytronix_error(const core::error& err) {
+response paytronix_shape(const core::error& err) {
     const paytronix_outcome out = paytronix_mapping(err.code);
     // Let the handler name a more precise code than its errc gives
     std::string_view code = out.code;
@@ -198,14 +206,47 @@ response paytronix_error(const core::error& err) {
     return r;
 }
 
-response error_response(dialect d, error_style style, const core::error& err) {
+response shape(dialect d, error_style style, const core::error& err) {
     switch (d) {
-        case dialect::experience: return style == error_style::batch ? batch_error(err) : experience_error(err);
-        case dialect::paytronix: return paytronix_error(err);
-        case dialect::ops: return experience_error(err);
-        case dialect::web: return experience_error(err);
+        case dialect::experience: return style == error_style::batch ? batch_shape(err) : experience_shape(err);
+        case dialect::paytronix: return paytronix_shape(err);
+        case dialect::ops: return experience_shape(err);
+        case dialect::web: return experience_shape(err);
     }
-    return experience_error(err);
+    return experience_shape(err);
+}
+
+}  // namespace
+
+std::string www_authenticate(dialect d, auth_kind kind, token_fault fault) {
+    bool basic = false;
+    switch (kind) {
+        case auth_kind::none: basic = d == dialect::paytronix; break;
+        case auth_kind::partner_bearer:
+        case auth_kind::partner_bearer_and_guest_token: basic = false; break;
+        case auth_kind::basic: basic = true; break;
+    }
+    const std::string realm = "realm=\"" + std::string(auth_realm) + "\"";
+    // Basic has no error parameter; RFC 7617 names the charset its credentials are read in
+    if (basic) return "Basic " + realm + ", charset=\"UTF-8\"";
+    if (fault == token_fault::invalid_token) return "Bearer " + realm + ", error=\"invalid_token\"";
+    return "Bearer " + realm;
+}
+
+response experience_error(const core::error& err) {
+    return error_response(dialect::experience, error_style::fields, err);
+}
+
+response batch_error(const core::error& err) { return error_response(dialect::experience, error_style::batch, err); }
+
+response paytronix_error(const core::error& err) {
+    return error_response(dialect::paytronix, error_style::fields, err);
+}
+
+response error_response(dialect d, error_style style, const core::error& err, auth_kind kind, token_fault fault) {
+    response r = shape(d, style, err);
+    add_challenge(r, d, kind, fault);
+    return r;
 }
 
 response status_response(dialect d, error_style style, unsigned status, std::string_view message,
@@ -222,6 +263,7 @@ response status_response(dialect d, error_style style, unsigned status, std::str
     }
     response r = json_response(status, body);
     add_retry_after(r, retry_after_seconds);
+    add_challenge(r, d, auth_kind::none, token_fault::none);
     return r;
 }
 

@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -42,15 +43,36 @@ std::string_view type_name(json_type t) noexcept {
     return "string";
 }
 
-// "string", or ["string", "null"] for a nullable value; a scalar is ["string", "number"].
-value type_of(json_type t, bool nullable) {
+// "string", or ["string", "null"] for a nullable value; a scalar is ["string", "integer"], or ["string", "number"]
+// when its format is decimal.
+value type_of(json_type t, bool nullable, string_format f = string_format::none) {
     array types;
     types.emplace_back(type_name(t));
-    if (t == json_type::scalar) types.emplace_back("number");
+    if (t == json_type::scalar) types.emplace_back(f == string_format::decimal ? "number" : "integer");
     if (nullable) types.emplace_back("null");
     if (types.size() == 1) return types[0];
     return types;
 }
+
+// The bounds of numbers (JSON Schema applies them to numbers only, so a scalar's string form is free of them):
+// integers within their range, decimals below 10^15 in magnitude.
+void add_number_rules(object& o, json_type t, const property& rules) {
+    const bool decimal = t == json_type::number || (t == json_type::scalar && rules.format == string_format::decimal);
+    if (decimal) {
+        o["exclusiveMinimum"] = -decimal_limit;
+        o["exclusiveMaximum"] = decimal_limit;
+        return;
+    }
+    if (t != json_type::integer && t != json_type::scalar) return;
+    // int64 goes without saying: bounds only where the field narrows it
+    if (t == json_type::integer) o["format"] = "int64";
+    if (rules.range.minimum != integer_range{}.minimum) o["minimum"] = rules.range.minimum;
+    if (rules.range.maximum != integer_range{}.maximum) o["maximum"] = rules.range.maximum;
+}
+
+// The decimal pattern, with at most decimal_integer_digits digits before the point (leading zeros aside).
+const std::string decimal_pattern =
+    "^[+-]?0*[0-9]{1," + std::to_string(decimal_integer_digits) + "}(\\.[0-9]+)?$";
 
 // Standard formats where ours mean the same (email, date); named formats plus a pattern where they differ, so
 // generic tools still check them.
@@ -69,7 +91,7 @@ void add_format(object& o, string_format f) {
         case string_format::country: return set("country-code", "^[A-Za-z]{2}$");
         case string_format::language: return set("language-code", "^[A-Za-z]{2}$");
         case string_format::phone: return set("phone", "^\\+[0-9 .-]+$");
-        case string_format::decimal: return set("decimal", "^[+-]?[0-9]+(\\.[0-9]+)?$");
+        case string_format::decimal: return set("decimal", decimal_pattern);
         case string_format::non_empty:
             o["minLength"] = 1;
             o["pattern"] = "\\S";
@@ -253,6 +275,7 @@ private:
             case json_type::boolean:
             case json_type::scalar:
                 o["type"] = type_of(s.type, false);
+                add_number_rules(o, s.type, property{});
                 if (!s.description.empty()) o["description"] = s.description;
                 break;
         }
@@ -284,13 +307,15 @@ private:
                 break;
             case json_type::string:
             case json_type::scalar:
-                o["type"] = type_of(p.type, p.nullable);
+                o["type"] = type_of(p.type, p.nullable, p.format);
                 add_string_rules(o, p, p.nullable);
+                add_number_rules(o, p.type, p);
                 break;
             case json_type::integer:
             case json_type::number:
             case json_type::boolean:
                 o["type"] = type_of(p.type, p.nullable);
+                add_number_rules(o, p.type, p);
                 break;
         }
         if (!p.description.empty()) o["description"] = p.description;
@@ -300,8 +325,9 @@ private:
     // The items of an array property without an item schema: p.item_type with p's string rules.
     static object item_object(const property& p) {
         object o;
-        o["type"] = type_of(p.item_type, false);
+        o["type"] = type_of(p.item_type, false, p.format);
         if (p.item_type == json_type::string || p.item_type == json_type::scalar) add_string_rules(o, p, false);
+        add_number_rules(o, p.item_type, p);
         return o;
     }
 
@@ -347,8 +373,14 @@ private:
                                        {"schema", object{{"type", "string"}}}});
         }
         for (const query_param& q : ep.query) {
-            object s{{"type", "string"}, {"maxLength", default_max_length}};
-            add_format(s, q.format);
+            object s;
+            if (q.type == json_type::integer) {
+                s = {{"type", "integer"}};
+                add_number_rules(s, json_type::integer, property{.range = q.range});
+            } else {
+                s = {{"type", "string"}, {"maxLength", default_max_length}};
+                add_format(s, q.format);
+            }
             object param{{"name", q.name}, {"in", "query"}, {"required", q.required}};
             if (!q.description.empty()) param["description"] = q.description;
             param["schema"] = std::move(s);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -15,8 +17,29 @@ enum class json_type {
     boolean,
     object,
     array,
-    scalar,  // a string or a number (PMS pushes send "2" and 2 alike)
+    scalar,  // a string or a number (PMS pushes send "2" and 2 alike); the number is an integer unless the
+             // format is decimal
 };
+
+/// The integers a field accepts, both bounds included: the int64 its handler reads, narrowed to what the field
+/// means (a merchantId is 1 to 2147483647). An integer must be written as one, digits with an optional '-': a
+/// fraction or an exponent makes Boost.JSON read a double, whose text the value no longer tells (1e-400 reads
+/// as 0, 1.00000000000000001 as 1), so such a number is refused even when its value is whole.
+struct integer_range {
+    std::int64_t minimum = std::numeric_limits<std::int64_t>::min();
+    std::int64_t maximum = std::numeric_limits<std::int64_t>::max();
+};
+
+/// Decimals (json_type::number, and string_format::decimal as a string or a number) have at most this many
+/// digits before the point, |x| < 10^15, so every whole amount survives the trip through a double (DBL_DIG is
+/// 15). A decimal sent as a JSON number is read as a double and kept as the shortest text that reads back as it.
+inline constexpr int decimal_integer_digits = 15;
+/// 10^decimal_integer_digits: a decimal's magnitude stays below it.
+inline constexpr std::int64_t decimal_limit = [] {
+    std::int64_t n = 1;
+    for (int i = 0; i < decimal_integer_digits; ++i) n *= 10;
+    return n;
+}();
 
 /// Extra rules on strings, checked by the validator and named in OpenAPI as `format`.
 enum class string_format {
@@ -46,6 +69,7 @@ struct property {
     json_type item_type = json_type::string;  // type == array and items == nullptr: scalar items
     std::size_t max_items = 0;              // arrays: 0 = the validator's default (1000)
     std::vector<std::string_view> allowed;  // strings: the only values allowed (an enum), empty = any
+    integer_range range = {};               // integers, integer items, the number form of a scalar (not decimal)
     std::string_view description;
 };
 

@@ -4,7 +4,9 @@
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <optional>
 #include <string>
 
 namespace guestd::api {
@@ -103,16 +105,56 @@ bool is_decimal(std::string_view s) noexcept {
     return i > frac_start && i == s.size();
 }
 
-// A JSON number that fits a double: 1e400 parses as infinity, which no JSON text can carry back out.
-bool is_finite_number(const boost::json::value& v) noexcept {
-    return v.is_int64() || v.is_uint64() || (v.is_double() && std::isfinite(v.get_double()));
+std::string out_of_range(integer_range r) {
+    return "is out of range (" + std::to_string(r.minimum) + " to " + std::to_string(r.maximum) + ")";
 }
 
-bool is_integer(const boost::json::value& v) noexcept {
-    if (v.is_int64() || v.is_uint64()) return true;
-    if (!v.is_double()) return false;
+// -2^63 and 2^63: exact as doubles, they bound every int64.
+constexpr double int64_floor = -9223372036854775808.0;
+constexpr double int64_ceiling = 9223372036854775808.0;
+
+// Whether the finite double d lies within r. A double equal to -2^63 counts as below: it is as likely the rounding
+// of a smaller integer (-9223372036854775809 reads as -2^63) as the int64 minimum written with a fraction.
+bool within(double d, integer_range r) noexcept {
+    if (d <= int64_floor || d >= int64_ceiling) return false;
+    // Doubles this close to ±2^63 are whole numbers, so floor and ceil stay within int64
+    return static_cast<std::int64_t>(std::floor(d)) >= r.minimum &&
+           static_cast<std::int64_t>(std::ceil(d)) <= r.maximum;
+}
+
+// Why the JSON number v is not an integer within r written as one; nothing when it is. Boost.JSON reads a
+// literal of digits as int64 whenever it fits, as uint64 from 2^63 to 2^64 - 1, and anything else as a double.
+std::optional<std::string> integer_problem(const boost::json::value& v, integer_range r) {
+    if (v.is_int64()) {
+        if (v.get_int64() < r.minimum || v.get_int64() > r.maximum) return out_of_range(r);
+        return std::nullopt;
+    }
+    if (v.is_uint64()) return out_of_range(r);
     const double d = v.get_double();
-    return std::isfinite(d) && std::trunc(d) == d;
+    if (!std::isfinite(d) || !within(d, r)) return out_of_range(r);
+    if (std::trunc(d) != d) return "must be an integer";
+    return "must be written as an integer (no fraction or exponent)";
+}
+
+const std::string decimal_out_of_range =
+    "is out of range (at most " + std::to_string(decimal_integer_digits) + " digits before the decimal point)";
+
+// Whether the JSON number v is a decimal in range (finite, |v| < 10^15).
+bool decimal_in_range(const boost::json::value& v) noexcept {
+    if (v.is_int64()) return v.get_int64() > -decimal_limit && v.get_int64() < decimal_limit;
+    if (v.is_uint64()) return false;
+    const double d = v.get_double();
+    return std::isfinite(d) && std::fabs(d) < static_cast<double>(decimal_limit);
+}
+
+// Whether a text that matches string_format::decimal has at most decimal_integer_digits digits before the point,
+// leading zeros aside.
+bool decimal_text_in_range(std::string_view s) noexcept {
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) s.remove_prefix(1);
+    s = s.substr(0, s.find('.'));
+    const std::size_t first = s.find_first_not_of('0');
+    const std::size_t digits = first == std::string_view::npos ? 0 : s.size() - first;
+    return digits <= static_cast<std::size_t>(decimal_integer_digits);
 }
 
 std::string type_reason(json_type t) {
@@ -251,10 +293,12 @@ private:
                 if (!v.is_string()) return add(at, type_reason(t));
                 return check_string(v.get_string(), rules, at);
             case json_type::integer:
-                if (!is_integer(v)) add(at, type_reason(t));
+                if (!v.is_number()) return add(at, type_reason(t));
+                if (auto problem = integer_problem(v, rules.range)) add(at, std::move(*problem));
                 return;
             case json_type::number:
-                if (!is_finite_number(v)) add(at, type_reason(t));
+                if (!v.is_number()) return add(at, type_reason(t));
+                if (!decimal_in_range(v)) add(at, decimal_out_of_range);
                 return;
             case json_type::boolean:
                 if (!v.is_bool()) add(at, type_reason(t));
@@ -267,12 +311,16 @@ private:
                 return;
             case json_type::scalar:
                 if (v.is_string()) return check_string(v.get_string(), rules, at);
-                if (!is_finite_number(v)) return add(at, type_reason(t));
-                // A number meets the formats a number can meet; the others want their string form
-                if (rules.format != string_format::none && rules.format != string_format::decimal &&
-                    rules.format != string_format::non_empty) {
-                    add(at, std::string(format_reason(rules.format)));
+                if (!v.is_number()) return add(at, type_reason(t));
+                // A number is a decimal where the format says so, else an integer; the other formats want
+                // their string form
+                if (rules.format == string_format::decimal) {
+                    if (!decimal_in_range(v)) add(at, decimal_out_of_range);
+                    return;
                 }
+                if (rules.format != string_format::none && rules.format != string_format::non_empty)
+                    return add(at, std::string(format_reason(rules.format)));
+                if (auto problem = integer_problem(v, rules.range)) add(at, std::move(*problem));
                 return;
         }
     }
@@ -288,7 +336,8 @@ private:
             }
             return add(at, std::move(reason));
         }
-        if (!matches(rules.format, s)) add(at, std::string(format_reason(rules.format)));
+        if (!matches(rules.format, s)) return add(at, std::string(format_reason(rules.format)));
+        if (rules.format == string_format::decimal && !decimal_text_in_range(s)) add(at, decimal_out_of_range);
     }
 
     field_errors out_;
@@ -319,11 +368,25 @@ std::vector<core::field_error> validate_query(const request& req, const std::vec
             out.push_back({name, too_long(default_max_length)});
         } else if (!valid_utf8(*v)) {
             out.push_back({name, "must be valid UTF-8"});
+        } else if (p.type == json_type::integer) {
+            if (auto n = parse_integer(*v, p.range); !n) out.push_back({name, std::move(n.error())});
         } else if (!matches(p.format, *v)) {
             out.push_back({name, std::string(format_reason(p.format))});
         }
     }
     return out;
+}
+
+std::expected<std::int64_t, std::string> parse_integer(std::string_view text, integer_range r) {
+    // from_chars takes an optional '-' and ASCII digits, and no '+', blank or other digit, as the rule wants
+    std::int64_t n = 0;
+    const char* last = text.data() + text.size();
+    const auto [end, ec] = std::from_chars(text.data(), last, n);
+    if (text.empty() || end != last) return std::unexpected(std::string("must be an integer"));
+    if (ec == std::errc::result_out_of_range) return std::unexpected(out_of_range(r));
+    if (ec != std::errc{}) return std::unexpected(std::string("must be an integer"));
+    if (n < r.minimum || n > r.maximum) return std::unexpected(out_of_range(r));
+    return n;
 }
 
 bool matches(string_format f, std::string_view s) noexcept {

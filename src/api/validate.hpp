@@ -11,6 +11,8 @@
 #include <boost/json/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,9 +28,14 @@ inline constexpr std::size_t default_max_items = 1000;
 /// A top-level value of the wrong kind gives field "" with "must be a JSON object" (or "must be a JSON array").
 std::vector<core::field_error> validate(const boost::json::value& v, const schema& s);
 
-/// Every rule the request's query string breaks for params (required, length, UTF-8, format); unknown
-/// parameters are ignored.
+/// Every rule the request's query string breaks for params (required, length, UTF-8, format, integer and range);
+/// unknown parameters are ignored.
 std::vector<core::field_error> validate_query(const request& req, const std::vector<query_param>& params);
+
+/// Reads text as an integer written as one (an optional '-', then ASCII digits, nothing else) within r: its
+/// value, or the reason the validator gives ("must be an integer", "is out of range (1 to 2147483647)"). For
+/// numbers that arrive as text (query strings, forms), so they meet the rule a JSON body's integers meet.
+std::expected<std::int64_t, std::string> parse_integer(std::string_view text, integer_range r);
 
 /// True when s satisfies format f (string_format::none accepts anything).
 bool matches(string_format f, std::string_view s) noexcept;

@@ -3,7 +3,9 @@
 #include "core/clock.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/locale/utf.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -36,6 +38,30 @@ std::string timestamp() {
     return s;
 }
 
+/// json with every byte that is not part of a well-formed UTF-8 sequence written as \ufffd, so that strict JSON
+/// readers accept the line. Boost.JSON escapes quotes, backslashes and control characters but copies other bytes
+/// as they are, and a client chooses the bytes of a request path. Such bytes can only sit inside strings (outside
+/// them the serializer writes ASCII), where the escape is valid.
+std::string with_valid_utf8(std::string json) {
+    using utf8 = boost::locale::utf::utf_traits<char>;
+    if (std::all_of(json.begin(), json.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return json;
+    std::string out;
+    out.reserve(json.size());
+    for (auto at = json.cbegin(); at != json.cend();) {
+        auto next = at;
+        const auto code_point = utf8::decode(next, json.cend());
+        if (code_point == boost::locale::utf::illegal || code_point == boost::locale::utf::incomplete) {
+            out += "\\ufffd";
+            ++at;
+        } else {
+            out.append(at, next);
+            at = next;
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 void set_log_level(log_level level) { g_level = level; }
@@ -49,7 +75,7 @@ void log(log_level level, std::string_view event, boost::json::object fields) {
     line["level"] = name(level);
     line["event"] = event;
     for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
-    std::string text = boost::json::serialize(line);
+    std::string text = with_valid_utf8(boost::json::serialize(line));
     text.push_back('\n');
     std::lock_guard lock(g_mutex);
     std::fwrite(text.data(), 1, text.size(), stderr);

@@ -16,7 +16,8 @@ void set_log_level(log_level level);
 /// True when a line at this level is written: lets a caller skip building fields nobody will read.
 bool log_enabled(log_level level);
 
-/// Writes {"ts": ..., "level": ..., "event": ..., ...fields} as one line to stderr, atomically.
+/// Writes {"ts": ..., "level": ..., "event": ..., ...fields} as one line to stderr, atomically. The line is always
+/// valid JSON: a byte of a string that is not part of well-formed UTF-8 is written as \ufffd.
 void log(log_level level, std::string_view event, boost::json::object fields = {});
 
 }  // namespace guestd::core

@@ -6,11 +6,12 @@
 // mapping, 5.8 ms without), and work inside system calls that a kernel without preemption (PREEMPT_NONE) does
 // not interrupt, so that under a login flood every other thread waited for a core (docs/performance.md).
 //
-// libsodium has no allocator hook, so guestd answers that one mmap and munmap itself: it defines both symbols (the
-// executable's definitions come before libc's for every shared library), and on a thread that keeps its hash
-// memory, during a hash, hands libsodium the thread's area instead of a new mapping; libsodium's munmap of it
-// zeroes it and keeps it. Every other call, and every call on other threads, goes to the next definition (libc's,
-// or a sanitizer's interceptor) unchanged.
+// libsodium has no allocator hook, so guestd links it statically from a copy of libsodium.a whose calls to mmap and
+// munmap are renamed guestd_sodium_mmap and guestd_sodium_munmap (cmake/Dependencies.cmake), defined here. On a
+// thread that keeps its hash memory, during a hash, argon2id's mapping is served from the thread's area, and
+// libsodium's munmap of it zeroes it and keeps it; libsodium's other calls, and its calls on other threads, go to
+// libc's mmap and munmap unchanged. No one else's calls come here: guestd's own code and every other library, static
+// or shared, call libc's (or a sanitizer's) mmap directly.
 //
 // The memory a process holds for hashing is then hash-threads x memlimit at all times instead of at the peak of a
 // burst of logins; the area is excluded from core dumps and zeroed between hashes, so no password-derived block

@@ -22,11 +22,13 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
-#include <array>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <optional>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -43,15 +45,19 @@ using std::chrono::milliseconds;
 // Every I/O step reports its error as a value: a closed or misbehaving client is expected, not exceptional.
 constexpr auto as_result = asio::as_tuple(asio::use_awaitable);
 
-// How much a read step asks for at once.
+// How much the wait for a new request's first byte asks for at once.
 constexpr std::size_t k_read_chunk = 4096;
-// After an error answer, how long and how much we keep draining what the client still sends, so that closing
-// does not reset the connection before the client has read the answer. A client may write its whole upload before
-// it reads (curl does when it misses the early answer), so the byte bound is well above any body a client would
-// send to an endpoint here (batches are limited to 2 MiB); the time bound keeps a client that never stops from
-// holding the connection. Draining is a read into a scratch buffer: 64 MiB costs a few milliseconds of CPU.
-constexpr milliseconds k_linger_time{2000};
+// After an error answer, we keep draining what the client still sends, so that closing does not reset the
+// connection before the client has read the answer. A client may write its whole upload before it reads (curl does
+// when it misses the early answer), so the byte bound is well above any body a client would send to an endpoint
+// here (batches are limited to 2 MiB). Draining goes on as long as the client keeps sending, so that a slow machine
+// or a slow link does not cut an upload off halfway: a pause of k_linger_pause ends it, and k_linger_time bounds it
+// whatever the client does, so a client that trickles cannot hold the connection. Draining is a read into a
+// scratch buffer: 64 MiB costs a few milliseconds of CPU.
+constexpr milliseconds k_linger_pause{2000};
+constexpr milliseconds k_linger_time{10'000};
 constexpr std::size_t k_linger_bytes = std::size_t{64} << 20;
+constexpr std::size_t k_linger_chunk = std::size_t{64} << 10;
 // The longest a client may take to accept an answer.
 constexpr milliseconds k_write_timeout{10'000};
 
@@ -82,10 +88,13 @@ bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std:
 
 /// The status answering a failed read, or 0 when there is nobody to answer (the client left, or the server
 /// aborted the connection).
-unsigned status_for_read_error(const error_code& ec, bool timed_out) {
+unsigned status_for_read_error(const error_code& ec, bool timed_out, bool head_read) {
     if (timed_out) return 408;
     if (ec == bhttp::error::body_limit) return 413;
     if (ec == bhttp::error::header_limit) return 431;
+    // The bytes waiting to be parsed outgrew the connection's buffer: a head (Beast's header_limit usually stops it
+    // first), or, in a chunked body, a chunk-size line with its extensions or the trailer section.
+    if (ec == bhttp::error::buffer_overflow) return head_read ? 413 : 431;
     if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return 0;
     // Any other parse error is a malformed request: bad syntax, bad chunking, conflicting lengths.
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) return 400;
@@ -99,6 +108,33 @@ std::string_view message_for(unsigned status) {
         case 431: return "request header fields too large";
         default: return "malformed request";
     }
+}
+
+using request_parser = bhttp::request_parser<bhttp::string_body>;
+
+/// Whether a head Beast accepted breaks a rule it leaves to the server, so the request is refused (400) and the
+/// connection closed: a Transfer-Encoding must end in chunked, or the body's length is unknowable; one Content-Length
+/// at most, with one value, because a proxy in front may have read another (RFC 9112 §6.3 lets a server refuse
+/// duplicates, and guestd refuses equal ones too); exactly one Host in HTTP/1.1, at most one before (RFC 9112 §3.2).
+bool malformed_head(const bhttp::request<bhttp::string_body>& head, bool chunked) {
+    if (head.count(bhttp::field::transfer_encoding) > 0 && !chunked) return true;
+    const auto [first_length, end_length] = head.equal_range(bhttp::field::content_length);
+    if (first_length != end_length &&
+        (std::next(first_length) != end_length || first_length->value().find(',') != std::string_view::npos))
+        return true;
+    const auto hosts = head.count(bhttp::field::host);
+    return hosts > 1 || (hosts == 0 && head.version() >= 11);
+}
+
+/// Reads and parses the next part of a request: Beast returns once the parser has taken a step (the head, a chunk
+/// header, some body bytes). Refuses to start once the request's timer has fired: its cancel() stops only a read
+/// that waits, and a client that always has bytes in flight never leaves one waiting, so the deadline is also
+/// looked at between parts. The buffer's bound keeps a part from reading more than a head's worth of bytes without
+/// the parser taking a step.
+asio::awaitable<std::tuple<error_code, std::size_t>> read_part(tcp::socket& socket, beast::flat_buffer& buffer,
+                                                               request_parser& parser, bool timed_out) {
+    if (timed_out) co_return std::tuple{error_code{asio::error::timed_out}, std::size_t{0}};
+    co_return co_await bhttp::async_read_some(socket, buffer, parser, as_result);
 }
 
 /// Runs work on pool and resumes the caller on its own executor with the answer, or with nullopt at once when the
@@ -153,7 +189,10 @@ connection::connection(tcp::socket socket, const session_context& context)
 
 asio::awaitable<void> connection::run() {
     try {
-        beast::flat_buffer buffer;
+        // The bytes read but not parsed yet: at most a head's worth. Beast keeps a part of a request whole in the
+        // buffer until it ends (the head, a chunk-size line with its extensions, the trailer section), so this bound
+        // is what keeps a line that never ends from taking the memory.
+        beast::flat_buffer buffer(context_.config.header_limit);
         for (bool first = true;; first = false) {
             // Wait for the first byte of the next request (unless the client already pipelined it); an idle
             // connection closes without a word on timeout or shutdown. A new connection gets only the header
@@ -162,7 +201,8 @@ asio::awaitable<void> connection::run() {
                 if (closing_) break;
                 idle_ = true;
                 arm(milliseconds{first ? context_.config.header_timeout_ms : context_.config.idle_timeout_ms});
-                auto [ec, n] = co_await socket_.async_read_some(buffer.prepare(k_read_chunk), as_result);
+                auto [ec, n] = co_await socket_.async_read_some(
+                    buffer.prepare(std::min(k_read_chunk, buffer.max_size())), as_result);
                 idle_ = false;
                 disarm();
                 if (ec) break;
@@ -186,23 +226,34 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
     exchange_record rec;
     rec.client = client_;
 
-    // Read the request head within the header timeout, with a fresh parser holding this request's limits.
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(context_.config.header_limit, std::numeric_limits<std::uint32_t>::max())));
+    // A fresh parser holds this request's limits.
+    request_parser parser;
+    const std::size_t header_limit = context_.config.header_limit;
+    parser.header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(header_limit, std::numeric_limits<std::uint32_t>::max())));
     // Beast checks Content-Length against the limit as the head completes, so start from the largest limit any
     // endpoint allows and narrow it once the head says which endpoint this is.
     std::size_t body_limit = context_.config.body_limit;
     for (const auto& ep : context_.api.table()) body_limit = std::max(body_limit, ep.body_limit);
     parser.body_limit(body_limit);
+
+    // Read the head, with one timeout for the whole request, head and body. Count all of the head against the
+    // limit: Beast applies header_limit to the bytes it has not parsed yet, and the fields it parsed from an earlier
+    // read may no longer count, so whether a head passed depended on where the reads split it.
     arm(milliseconds{context_.config.header_timeout_ms});
-    auto [ec, head_bytes] = co_await bhttp::async_read_header(socket_, buffer, parser, as_result);
+    error_code ec;
+    std::size_t head_bytes = 0;
+    while (!ec && !parser.is_header_done()) {
+        std::size_t n = 0;
+        std::tie(ec, n) = co_await read_part(socket_, buffer, parser, timed_out_);
+        head_bytes += n;
+        if (!ec && head_bytes > header_limit) ec = bhttp::error::header_limit;
+    }
     rec.bytes_in = head_bytes;
     bool malformed = false;
     if (!ec) {
-        const auto& head = parser.get();
-        // Reject a Transfer-Encoding that does not end in chunked: the body length would be unknowable.
-        malformed = head.count(bhttp::field::transfer_encoding) > 0 && !parser.chunked();
+        auto& head = parser.get();
+        malformed = malformed_head(head, parser.chunked());
         // An endpoint that takes batches may allow a larger body than the default.
         body_limit = context_.config.body_limit;
         if (const auto verb = to_verb(head.method())) {
@@ -221,12 +272,20 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
             rec.bytes_out += wrote;
             ec = wec;
         }
-        // Read the body, within the same timeout and the body limit.
-        if (!malformed && !ec && !parser.is_done()) {
-            auto [bec, body_bytes] = co_await bhttp::async_read(socket_, buffer, parser, as_result);
-            rec.bytes_in += body_bytes;
-            ec = bec;
+        // Read the body within the same timeout. Count it as it comes on the wire: Beast's body_limit counts the
+        // data of a chunked body only, not its chunk-size lines, their extensions or its trailer section.
+        const auto head_fields = std::distance(head.begin(), head.end());
+        std::size_t body_bytes = 0;
+        while (!malformed && !ec && !parser.is_done()) {
+            std::size_t n = 0;
+            std::tie(ec, n) = co_await read_part(socket_, buffer, parser, timed_out_);
+            body_bytes += n;
+            if (!ec && body_bytes > body_limit) ec = bhttp::error::body_limit;
         }
+        rec.bytes_in += body_bytes;
+        // Drop the trailer fields, which Beast appends to the head's: there a trailer could pose as a header the head
+        // did not carry (an Authorization, or an X-Forwarded-For behind a proxy). guestd reads none (RFC 9110 §6.5.1).
+        for (auto it = std::next(head.begin(), head_fields); it != head.end();) it = head.erase(it);
     }
     const bool timed_out = timed_out_;
     disarm();
@@ -243,7 +302,7 @@ asio::awaitable<bool> connection::serve(beast::flat_buffer& buffer) {
 
     // Answer a request that could not be read in full, then close: the stream is out of step.
     if (ec || malformed) {
-        const unsigned status = malformed ? 400 : status_for_read_error(ec, timed_out);
+        const unsigned status = malformed ? 400 : status_for_read_error(ec, timed_out, head_read);
         if (status == 0) co_return false;
         if (method) rec.endpoint = api::dispatcher::label(context_.api.route(*method, rec.path));
         co_await respond(context_.api.reject(rec.path, status, message_for(status)), head_read ? req.version() : 11,
@@ -352,18 +411,22 @@ asio::awaitable<bool> connection::respond(api::response res, unsigned version, b
 }
 
 asio::awaitable<void> connection::linger() {
-    // Stop sending, then drain and discard what the client still sends, for a moment.
+    // Stop sending, then drain and discard what the client still sends: until it stops (its FIN, or a pause), up to
+    // a byte bound and a time bound.
     error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
-    arm(k_linger_time);
-    std::array<char, k_read_chunk> sink;
+    const auto deadline = clock_type::now() + k_linger_time;
+    std::vector<char> sink(k_linger_chunk);
     for (std::size_t drained = 0; drained < k_linger_bytes;) {
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - clock_type::now());
+        if (left <= milliseconds{0}) break;
+        arm(std::min(k_linger_pause, left));
         auto [rec, n] = co_await socket_.async_read_some(asio::buffer(sink), as_result);
+        disarm();
         if (rec) break;
         drained += n;
     }
-    disarm();
 }
 
 void connection::shut_down() {

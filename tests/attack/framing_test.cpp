@@ -4,15 +4,22 @@
 // exhaust a recursive parser's stack, malformed UTF-8 in the Paytronix dialect, the hosted page's form and the
 // request line, and request smuggling: conflicting Content-Length and Transfer-Encoding, Transfer-Encoding
 // obfuscations and duplicate lengths each get one 400 and a closed connection, and the request smuggled behind
-// them never reaches a handler (its booking is not stored, and the access log shows no other request).
+// them never reaches a handler (its booking is not stored, and the access log shows no other request). Then the
+// chunked framing Beast leaves unbounded (endless chunk extensions and trailers, refused while the client is still
+// sending), trailers posing as headers, a missing or repeated Host, and one header limit however the head is split.
 #include "attack/raw_socket.hpp"
 #include "integration/paytronix_fixture.hpp"
 
 #include <boost/json.hpp>
+#include <sys/socket.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace guestd::itest {
@@ -58,8 +65,36 @@ protected:
         return {got, s.closed()};
     }
 
+    /// Sends unit over and over on s until the server answers or closes, or budget bytes have gone; returns how
+    /// many bytes went and what came back.
+    static std::pair<std::size_t, std::string> stream_until_answered(raw_socket& s, std::string_view unit,
+                                                                     std::size_t budget) {
+        std::size_t sent = 0;
+        std::string got;
+        while (sent < budget && got.empty() && !s.closed() && s.send(unit)) {
+            sent += unit.size();
+            got += s.read_available();
+        }
+        return {sent, got};
+    }
+
     int port_ = 0;
 };
+
+/// A head that starts a chunked body for the login endpoint, without credentials (what the server does with the
+/// body happens before authentication), with extra header lines (each ending CRLF).
+std::string chunked_login_head(std::string_view extra = {}) {
+    return "POST /api/xp-guest-account/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           "Transfer-Encoding: chunked\r\n" +
+           std::string(extra) + "\r\n";
+}
+
+/// s repeated until the result holds at least size bytes.
+std::string repeated(std::string_view s, std::size_t size) {
+    std::string out;
+    while (out.size() < size) out += s;
+    return out;
+}
 
 TEST_F(HostileFraming, AnnouncedOrChunkedBodiesOverTheLimitAreRefusedBeforeBeingRead) {
     // Content-Length over the 64 KiB limit, no body sent: 413 at once, and the connection closes.
@@ -175,6 +210,117 @@ TEST_F(HostileFraming, MalformedUtf8IsRejectedEverywhere) {
     EXPECT_FALSE(login(john, password).empty()) << "the refused form changed nothing";
 }
 
+// The attack that found this sent hundreds of MiB of chunk extension or trailer, which were buffered whole before
+// authentication. Every part of a chunked body counts now: data, chunk-size lines with their extensions and the
+// trailer section together within the body limit (64 KiB here), and no single line or trailer section longer than
+// the header limit (8 KiB) is held. The client streams until the server answers, with a small send buffer so that it
+// cannot run far ahead: the answer must come before the client has sent 4 MiB, so the server never held more.
+TEST_F(HostileFraming, ChunkExtensionsAndTrailersCountAgainstTheLimitsBeforeAuthentication) {
+    constexpr std::size_t budget = std::size_t{4} << 20;
+    constexpr std::size_t unit = std::size_t{64} << 10;
+    struct attack {
+        std::string name;
+        std::string start;   // sent once after the head
+        std::string stream;  // then sent again and again
+    };
+    const std::vector<attack> attacks = {
+        {"one endless chunk extension", "1;ext=", std::string(unit, 'e')},
+        {"one endless trailer field", "1\r\n{\r\n0\r\nX-Pad: ", std::string(unit, 't')},
+        {"endless trailer fields", "1\r\n{\r\n0\r\n", repeated("X-Pad: t\r\n", unit)},
+        {"chunks with long extensions", "", repeated("1;" + std::string(4000, 'e') + "\r\n \r\n", unit)},
+        {"chunk sizes padded with zeros", "", repeated(std::string(4000, '0') + "1\r\n \r\n", unit)},
+    };
+    for (const auto& a : attacks) {
+        SCOPED_TRACE(a.name);
+        raw_socket s(port_);
+        const int send_buffer = 64 << 10;
+        ASSERT_EQ(::setsockopt(s.fd(), SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer), 0);
+        ASSERT_TRUE(s.send(chunked_login_head() + a.start));
+        auto [sent, got] = stream_until_answered(s, a.stream, budget);
+        got += s.read_until_closed(k_answer_wait);
+        EXPECT_EQ(status_of(got), 413) << got.substr(0, 300);
+        EXPECT_TRUE(s.closed());
+        EXPECT_LT(sent, budget) << "no answer before the client had sent " << budget << " bytes";
+    }
+    EXPECT_FALSE(login(john, password).empty()) << "still serving";
+}
+
+// The timeout is for the whole request, however its bytes arrive: here a chunk extension trickles in a byte at a time.
+TEST_F(HostileFraming, ATrickledChunkExtensionGets408AtTheRequestTimeout) {
+    raw_socket s(port_);
+    ASSERT_TRUE(s.send(chunked_login_head() + "1;"));
+    std::string got;
+    const auto give_up = std::chrono::steady_clock::now() + k_timeout_wait;
+    while (got.empty() && !s.closed() && std::chrono::steady_clock::now() < give_up && s.send("e"))
+        got = s.read_until_closed(50ms);
+    got += s.read_until_closed(k_answer_wait);
+    EXPECT_EQ(status_of(got), 408) << got;
+    EXPECT_TRUE(s.closed());
+}
+
+// Beast would add trailer fields to the head's, where a trailer could pose as a header: the partner's credentials
+// sent only in the trailer must not authenticate the login.
+TEST_F(HostileFraming, TrailerFieldsAreNeverTakenForHeaders) {
+    const std::string body = R"({"email": "john.doe@example.com", "password": "correct horse battery staple"})";
+    char size[17];
+    std::snprintf(size, sizeof size, "%zx", body.size());
+    auto [got, closed] = exchange_once(chunked_login_head("Connection: close\r\n") + size + "\r\n" + body +
+                                       "\r\n0\r\nAuthorization: " + default_auth() + "\r\n\r\n");
+    EXPECT_EQ(status_of(got), 401) << got;
+    // The same credentials in the head log in.
+    std::tie(got, closed) = exchange_once(head("POST", "/api/xp-guest-account/login",
+                                               "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                                               "Connection: close\r\n") +
+                                          size + "\r\n" + body + "\r\n0\r\n\r\n");
+    EXPECT_EQ(status_of(got), 200) << got;
+}
+
+// RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host, an older one at most one.
+TEST_F(HostileFraming, HostIsRequiredOnceInHttp11AndAllowedAtMostOnceInHttp10) {
+    const std::string line = "GET /api/xp-guest-account/account-exists?email=john.doe@example.com ";
+    const std::string auth = "Authorization: " + default_auth() + "\r\n";
+    for (const std::string& request : {
+             line + "HTTP/1.1\r\n" + auth + "\r\n",
+             line + "HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n",
+             line + "HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "Host: other.example\r\n\r\n",
+             line + "HTTP/1.0\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n",
+         }) {
+        SCOPED_TRACE(request);
+        auto [got, closed] = exchange_once(request);
+        EXPECT_EQ(status_of(got), 400) << got;
+        EXPECT_EQ(response_count(got), 1) << got;
+        EXPECT_TRUE(closed);
+    }
+    // HTTP/1.0 needs no Host (haproxy's default health check sends none).
+    auto [got, closed] = exchange_once(line + "HTTP/1.0\r\n" + auth + "\r\n");
+    EXPECT_EQ(status_of(got), 200) << got;
+}
+
+// 2,000 fields, about 19 KB, are over the 8 KiB header limit however they come. Beast applied its limit to the bytes
+// it had not parsed yet, so where the reads happened to split the head decided, and the order and length of the
+// fields moved the splits: a third of the first field's lengths below got such a head through.
+TEST_F(HostileFraming, OneHeaderLimitWhateverTheOrderOfTheFieldsAndWhereTheReadsSplitThem) {
+    const std::string line =
+        "GET /api/xp-guest-account/account-exists?email=john.doe@example.com HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    const std::string auth = "Authorization: " + default_auth() + "\r\n";
+    std::string many;
+    for (int i = 0; i < 2000; ++i) many += "x" + std::to_string(i) + ": v\r\n";
+    for (std::size_t pad = 0; pad < 10; ++pad) {
+        const std::string fields = "X-Pad: " + std::string(pad, 'p') + "\r\n" + many;
+        for (const bool auth_first : {true, false}) {
+            SCOPED_TRACE("pad " + std::to_string(pad) + (auth_first ? ", Authorization first" : ", Authorization last"));
+            auto [got, closed] = exchange_once(line + (auth_first ? auth + fields : fields + auth) + "\r\n");
+            EXPECT_EQ(status_of(got), 431) << got.substr(0, 300);
+            EXPECT_TRUE(closed);
+        }
+    }
+    // A head just under the limit is served, however many fields it has.
+    std::string fields;
+    for (int i = 0; fields.size() < 7000; ++i) fields += "x" + std::to_string(i) + ": v\r\n";
+    auto [got, closed] = exchange_once(line + auth + fields + "Connection: close\r\n\r\n");
+    EXPECT_EQ(status_of(got), 200) << got.substr(0, 300);
+}
+
 struct smuggling_case {
     std::string name;
     std::string framing;  // header lines (CRLF-terminated) that decide the body's length
@@ -194,7 +340,9 @@ TEST_F(HostileFraming, SmugglingAttemptsGetOne400AndTheSmuggledRequestNeverRuns)
         {"TE vertical tab", "Transfer-Encoding:\x0b" "chunked\r\nContent-Length: 5\r\n", "0\r\n\r\n"},
         {"TE obs-fold", "Content-Length: 5\r\nTransfer-Encoding:\r\n chunked\r\n", "0\r\n\r\n"},
         {"CL.CL differing", "Content-Length: 5\r\nContent-Length: 0\r\n", "0\r\n\r\n"},
+        {"CL.CL identical", "Content-Length: 5\r\nContent-Length: 5\r\n", "0\r\n\r\n"},
         {"CL list differing", "Content-Length: 0, 5\r\n", "0\r\n\r\n"},
+        {"CL list identical", "Content-Length: 5, 5\r\n", "0\r\n\r\n"},
         {"CL signed", "Content-Length: +5\r\n", "0\r\n\r\n"},
         {"CL negative", "Content-Length: -1\r\n", "0\r\n\r\n"},
         {"CL hex", "Content-Length: 0x5\r\n", "0\r\n\r\n"},

@@ -464,8 +464,11 @@ TEST_F(Import, RunsWhileTheServerServesAndCorruptsNothing) {
     const std::string token = login("live@example.com", password);
     ASSERT_FALSE(token.empty());
 
+    // Batches of 100: an API write waits for at most about one batch (the import lets waiting writers go first,
+    // PostgreSQL queues lock waiters in order), and a batch must stay well inside the 5 s busy timeout even on a
+    // busy machine, where one of 500 rows took up to several seconds on PostgreSQL.
     auto running = std::async(std::launch::async, [&] {
-        return import({"--kind", "bookings", "--batch", "500", jsonl.string()}, 1234, std::chrono::seconds(300));
+        return import({"--kind", "bookings", "--batch", "100", jsonl.string()}, 1234, std::chrono::seconds(300));
     });
     int iterations = 0;
     int failures = 0;

@@ -7,7 +7,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
-#include <cstdio>
 
 namespace guestd::api::experience {
 namespace {
@@ -95,9 +94,12 @@ std::optional<std::string> scalar_text(const json::value* v) {
     if (v->is_int64()) return std::to_string(v->get_int64());
     if (v->is_uint64()) return std::to_string(v->get_uint64());
     if (v->is_double()) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.15g", v->get_double());
-        return std::string(buf);
+        // The shortest plain decimal that reads back as the same double ("%.15g" wrote 1e-05, which is no
+        // decimal, and rounded away digits); validation keeps the magnitude below 10^15
+        char buf[400];  // the longest fixed form of a double, 5e-324 or 1.8e308, is under 330 characters
+        const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v->get_double(), std::chars_format::fixed);
+        if (ec != std::errc{}) return std::nullopt;
+        return std::string(buf, end);
     }
     return std::nullopt;
 }

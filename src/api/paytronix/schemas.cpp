@@ -5,6 +5,12 @@ namespace {
 
 using enum json_type;
 
+// What `guestd merchant add` allows: a positive 32-bit integer.
+constexpr integer_range merchant_ids{.minimum = 1, .maximum = 2'147'483'647};
+// Account ids count up from 1000001; card numbers are digits.
+constexpr integer_range account_ids{.minimum = 1};
+constexpr integer_range card_numbers{.minimum = 0};
+
 property text(std::string_view name, std::string_view description, std::size_t max = 0) {
     return {.name = name, .type = string, .max_length = max, .description = description};
 }
@@ -12,8 +18,8 @@ property text(std::string_view name, std::string_view description, std::size_t m
 /// Identifiers and verification fields: allowed flat in the body and inside userIdentity alike.
 std::vector<property> identity_properties() {
     return {text("username", "The guest's username (case-insensitive)"),
-            {.name = "accountId", .type = integer, .description = "The guest's account id"},
-            {.name = "printedCardNumber", .type = scalar, .max_length = 64,
+            {.name = "accountId", .type = integer, .range = account_ids, .description = "The guest's account id"},
+            {.name = "printedCardNumber", .type = scalar, .max_length = 64, .range = card_numbers,
              .description = "The printed card number; spaces are ignored"},
             text("email", "The guest's email (case-insensitive)", 254),
             text("firstName", "Verification field"),
@@ -38,7 +44,7 @@ const schema reset_request{
     .properties =
         [] {
             auto p = identity_properties();
-            p.insert(p.begin(), {{.name = "merchantId", .type = integer, .required = true,
+            p.insert(p.begin(), {{.name = "merchantId", .type = integer, .required = true, .range = merchant_ids,
                                   .description = "The merchant (loyalty program)"},
                                  {.name = "authentication", .type = string, .allowed = {"anonymous", "b2b"},
                                   .description = "anonymous (default) or b2b"},
@@ -65,7 +71,7 @@ const schema reset_answer{
 
 const schema complete_request{
     .name = "CompleteResetRequest",
-    .properties = {{.name = "merchantId", .type = integer, .required = true},
+    .properties = {{.name = "merchantId", .type = integer, .required = true, .range = merchant_ids},
                    {.name = "resetCode", .type = string, .required = true, .max_length = 256},
                    {.name = "newPassword", .type = string, .required = true, .max_length = 1024}},
     .additional_properties = true,

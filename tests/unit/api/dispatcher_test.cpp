@@ -44,6 +44,14 @@ core::result<response> fails_internal(const call&) {
     return core::fail(errc::internal, "row 12 is corrupt", "sqlite said something");
 }
 core::result<response> fails_not_found(const call&) { return core::fail(errc::not_found, "customer not found"); }
+core::result<response> fails_wrong_password(const call&) {
+    return core::fail(errc::unauthenticated, "The password provided for the customer is incorrect.");
+}
+// Reads merchantId as the Paytronix handlers do: to_number<int64_t>() throws on a number that is not an exact
+// int64 ("not exact"), which the dispatcher used to answer with 500.
+core::result<response> reads_merchant(const call& c) {
+    return json_response(200, boost::json::object{{"merchant", c.body.at("merchantId").to_number<std::int64_t>()}});
+}
 
 const schema credentials_body{
     .name = "Credentials",
@@ -78,6 +86,10 @@ const std::vector<endpoint> table{
     {.method = verb::get, .path = "/api/unknown-customer", .speaks = dialect::experience, .handler = &fails_not_found},
     {.method = verb::post, .path = "/rest/{release}/guestmanagement/busy.json", .speaks = dialect::paytronix,
      .handler = &throws_transient},
+    {.method = verb::post, .path = "/api/login", .speaks = dialect::experience, .auth = auth_kind::partner_bearer,
+     .handler = &fails_wrong_password},
+    {.method = verb::post, .path = "/rest/{release}/guestmanagement/merchant.json", .speaks = dialect::paytronix,
+     .request_body = &merchant_body, .handler = &reads_merchant},
 };
 
 std::optional<std::string> header_of(const response& r, std::string_view name) {
@@ -180,6 +192,8 @@ TEST_F(Dispatcher, MissingOrMalformedBearerIsUnauthenticated) {
         const response r = run(verb::get, "/api/partner", headers);
         EXPECT_EQ(r.status, 401u);
         EXPECT_EQ(r.body, R"({"message":"missing or malformed credentials"})");
+        // No bearer token came, so the challenge names none (RFC 6750 §3.1)
+        EXPECT_EQ(header_of(r, "www-authenticate"), R"(Bearer realm="guestd")");
     }
 }
 
@@ -189,6 +203,10 @@ TEST_F(Dispatcher, WrongBearerIsUnauthenticatedWithoutEchoingIt) {
     EXPECT_EQ(r.status, 401u);
     EXPECT_EQ(r.body.find("not-the-hotel-token"), std::string::npos);
     EXPECT_EQ(r.body.find(partner_.partner_token), std::string::npos);
+    EXPECT_EQ(header_of(r, "www-authenticate"), R"(Bearer realm="guestd", error="invalid_token")");
+    const response malformed = run(verb::get, "/api/partner", {{"authorization", "Bearer no-colon"}});
+    EXPECT_EQ(malformed.status, 401u);
+    EXPECT_EQ(header_of(malformed, "www-authenticate"), R"(Bearer realm="guestd", error="invalid_token")");
 }
 
 TEST_F(Dispatcher, GuestTokenIdentifiesTheAccount) {
@@ -204,9 +222,11 @@ TEST_F(Dispatcher, MissingOrWrongGuestTokenIsUnauthenticated) {
     const response missing = run(verb::get, "/api/guest", {{"authorization", bearer()}});
     EXPECT_EQ(missing.status, 401u);
     EXPECT_EQ(missing.body, R"({"message":"missing guest token"})");
+    EXPECT_EQ(header_of(missing, "www-authenticate"), R"(Bearer realm="guestd")");
     const response wrong =
         run(verb::get, "/api/guest", {{"authorization", bearer()}, {"x-guest-token", "not-a-token"}});
     EXPECT_EQ(wrong.status, 401u);
+    EXPECT_EQ(header_of(wrong, "www-authenticate"), R"(Bearer realm="guestd", error="invalid_token")");
     // The guest token is checked only after the partner
     EXPECT_EQ(run(verb::get, "/api/guest", {{"x-guest-token", "x"}}).body,
               R"({"message":"missing or malformed credentials"})");
@@ -235,6 +255,20 @@ TEST_F(Dispatcher, WrongOrMalformedBasicFailsInThePaytronixShape) {
     EXPECT_EQ(malformed.status, 401u);
     EXPECT_EQ(malformed.body, R"({"result":"failure","errorCode":"guestmanagement.authentication_failed",)"
                               R"("errorMessage":"missing or malformed credentials"})");
+    for (const response& refused : {r, malformed, run(verb::post, "/rest/1/guestmanagement/echo.json", {}, "{}")})
+        EXPECT_EQ(header_of(refused, "www-authenticate"), R"(Basic realm="guestd", charset="UTF-8")");
+}
+
+TEST_F(Dispatcher, AHandlersUnauthorizedAnswerCarriesTheEndpointsChallenge) {
+    const response r = run(verb::post, "/api/login", {{"authorization", bearer()}});
+    EXPECT_EQ(r.status, 401u);
+    // The partner's token was fine: the challenge names no error
+    EXPECT_EQ(header_of(r, "www-authenticate"), R"(Bearer realm="guestd")");
+}
+
+TEST_F(Dispatcher, AnsweredCallsCarryNoChallenge) {
+    EXPECT_FALSE(header_of(run(verb::get, "/api/partner", {{"authorization", bearer()}}), "www-authenticate"));
+    EXPECT_FALSE(header_of(run(verb::get, "/api/unknown-customer"), "www-authenticate"));
 }
 
 TEST_F(Dispatcher, InvalidQueryParametersAreBadRequests) {
@@ -270,6 +304,24 @@ TEST_F(Dispatcher, SchemaViolationsNameTheirFields) {
     EXPECT_EQ(r.status, 400u);
     EXPECT_EQ(r.body, R"({"message":"invalid request","errors":{"email":"must be an email address",)"
                       R"("password":"is required","admin":"is not allowed"}})");
+}
+
+// Issue 13, defect 2: a number the handler cannot read as int64 reached it and became a 500.
+TEST_F(Dispatcher, IntegersAHandlerCannotReadAreBadRequestsNotInternalErrors) {
+    for (const char* number : {"9223372036854775808", "-9223372036854775809", "1e19", "18446744073709551616",
+                               "18446744073709551615", "1.5", "1.0", "1e-400"}) {
+        const response r = run(verb::post, "/rest/25.33/guestmanagement/merchant.json", {},
+                               std::string(R"({"merchantId": )") + number + "}");
+        EXPECT_EQ(r.status, 400u) << number;
+        const auto body = boost::json::parse(r.body);
+        EXPECT_EQ(body.at("result"), "failure") << number;
+        EXPECT_EQ(body.at("errorCode"), "guestmanagement.invalid_request") << number;
+        EXPECT_TRUE(body.at("errorMessage").as_string().starts_with("invalid request: merchantId ")) << r.body;
+    }
+    const response fine = run(verb::post, "/rest/25.33/guestmanagement/merchant.json", {},
+                              R"({"merchantId": -9223372036854775808})");
+    EXPECT_EQ(fine.status, 200u);
+    EXPECT_EQ(fine.body, R"({"merchant":-9223372036854775808})");
 }
 
 TEST_F(Dispatcher, BatchEndpointsAnswerTheBatchShape) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -177,6 +178,60 @@ TEST(ErrorResponse, PicksTheMapperOfTheDialectAndStyle) {
     EXPECT_EQ(error_response(dialect::paytronix, error_style::batch, err).body, paytronix_error(err).body);
     EXPECT_EQ(error_response(dialect::ops, error_style::fields, err).body, experience_error(err).body);
     EXPECT_EQ(error_response(dialect::web, error_style::fields, err).body, experience_error(err).body);
+}
+
+TEST(WwwAuthenticate, NamesTheSchemeOfTheEndpointAndTheRealm) {
+    EXPECT_EQ(www_authenticate(dialect::paytronix, auth_kind::basic), R"(Basic realm="guestd", charset="UTF-8")");
+    EXPECT_EQ(www_authenticate(dialect::experience, auth_kind::partner_bearer), R"(Bearer realm="guestd")");
+    EXPECT_EQ(www_authenticate(dialect::experience, auth_kind::partner_bearer_and_guest_token),
+              R"(Bearer realm="guestd")");
+    // RFC 6750 §3.1: a token the request carried and that was refused is named invalid_token
+    EXPECT_EQ(www_authenticate(dialect::experience, auth_kind::partner_bearer_and_guest_token,
+                               token_fault::invalid_token),
+              R"(Bearer realm="guestd", error="invalid_token")");
+    // The scheme follows the endpoint's credentials, whatever its dialect: a bearer token on a Paytronix path
+    // is challenged as a bearer token
+    EXPECT_EQ(www_authenticate(dialect::paytronix, auth_kind::partner_bearer, token_fault::invalid_token),
+              R"(Bearer realm="guestd", error="invalid_token")");
+    // Basic has no error parameter
+    EXPECT_EQ(www_authenticate(dialect::paytronix, auth_kind::basic, token_fault::invalid_token),
+              R"(Basic realm="guestd", charset="UTF-8")");
+    // Without an endpoint's scheme, the dialect's
+    EXPECT_EQ(www_authenticate(dialect::paytronix, auth_kind::none), R"(Basic realm="guestd", charset="UTF-8")");
+    EXPECT_EQ(www_authenticate(dialect::ops, auth_kind::none), R"(Bearer realm="guestd")");
+}
+
+TEST(ErrorResponse, EveryUnauthorizedAnswerCarriesAChallengeAndNoOtherDoes) {
+    const core::error refused = make(errc::unauthenticated, "invalid partner credentials");
+    EXPECT_EQ(header_of(experience_error(refused), "www-authenticate"), R"(Bearer realm="guestd")");
+    EXPECT_EQ(header_of(batch_error(refused), "www-authenticate"), R"(Bearer realm="guestd")");
+    EXPECT_EQ(header_of(paytronix_error(refused), "www-authenticate"), R"(Basic realm="guestd", charset="UTF-8")");
+    EXPECT_EQ(header_of(error_response(dialect::experience, error_style::fields, refused,
+                                       auth_kind::partner_bearer_and_guest_token, token_fault::invalid_token),
+                        "www-authenticate"),
+              R"(Bearer realm="guestd", error="invalid_token")");
+    EXPECT_EQ(header_of(error_response(dialect::paytronix, error_style::fields, refused, auth_kind::basic),
+                        "www-authenticate"),
+              R"(Basic realm="guestd", charset="UTF-8")");
+    EXPECT_EQ(header_of(status_response(dialect::paytronix, error_style::fields, 401, "no"), "www-authenticate"),
+              R"(Basic realm="guestd", charset="UTF-8")");
+    EXPECT_EQ(header_of(status_response(dialect::experience, error_style::batch, 401, "no"), "www-authenticate"),
+              R"(Bearer realm="guestd")");
+    // One challenge, never two
+    const response r = error_response(dialect::experience, error_style::fields, refused, auth_kind::partner_bearer);
+    EXPECT_EQ(std::count_if(r.headers.begin(), r.headers.end(),
+                            [](const header& h) { return h.name == "www-authenticate"; }),
+              1);
+    for (const errc code : all_codes) {
+        if (code == errc::unauthenticated) continue;
+        const core::error err = make(code, "boom");
+        EXPECT_FALSE(header_of(error_response(dialect::experience, error_style::fields, err, auth_kind::partner_bearer,
+                                              token_fault::invalid_token),
+                               "www-authenticate"))
+            << core::to_string(code);
+        EXPECT_FALSE(header_of(paytronix_error(err), "www-authenticate")) << core::to_string(code);
+    }
+    EXPECT_FALSE(header_of(status_response(dialect::paytronix, error_style::fields, 403, "no"), "www-authenticate"));
 }
 
 TEST(StatusResponse, ShapesStatusesWithoutACodeInEachDialect) {

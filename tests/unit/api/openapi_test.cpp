@@ -42,7 +42,12 @@ const schema push{
                    {.name = "extra", .type = json_type::object, .object = &extra}},
 };
 
-const schema reset{.name = "ResetRequest", .properties = {{.name = "merchantId", .type = json_type::integer}}};
+const schema reset{.name = "ResetRequest",
+                   .properties = {{.name = "merchantId", .type = json_type::integer,
+                                   .range = {.minimum = 1, .maximum = 2'147'483'647}},
+                                  {.name = "card", .type = json_type::scalar, .range = {.minimum = 0}},
+                                  {.name = "amount", .type = json_type::number},
+                                  {.name = "ids", .type = json_type::array, .item_type = json_type::integer}}};
 
 const std::vector<endpoint> table{
     {.method = verb::get,
@@ -205,11 +210,37 @@ TEST(OpenApi, RendersSchemaRules) {
     EXPECT_EQ(props.at("tags"),
               json(R"({"type": "array", "maxItems": 5, "items": {"type": "string", "maxLength": 1024}})"));
     EXPECT_EQ(props.at("count"), json(R"({"type": ["string", "number"], "maxLength": 1024, "format": "decimal",
-                                          "pattern": "^[+-]?[0-9]+(\\.[0-9]+)?$"})"));
+                                          "pattern": "^[+-]?0*[0-9]{1,15}(\\.[0-9]+)?$",
+                                          "exclusiveMinimum": -1000000000000000,
+                                          "exclusiveMaximum": 1000000000000000})"));
     EXPECT_EQ(at(doc, {"components", "schemas", "ExtraAttributes", "additionalProperties"}),
               json(R"({"type": "string", "maxLength": 1024})"));
     EXPECT_EQ(at(doc, {"components", "schemas", "PaytronixFailure", "required"}),
               json(R"(["result", "errorCode", "errorMessage"])"));
+}
+
+TEST(OpenApi, RendersTheRangeOfNumbers) {
+    const auto doc = boost::json::value(openapi_document(table, "1"));
+    const auto props = at(doc, {"components", "schemas", "ResetRequest", "properties"});
+    EXPECT_EQ(props.at("merchantId"),
+              json(R"({"type": "integer", "format": "int64", "minimum": 1, "maximum": 2147483647})"));
+    // A scalar's number is an integer unless its format is decimal
+    EXPECT_EQ(props.at("card"), json(R"({"type": ["string", "integer"], "maxLength": 1024, "minimum": 0})"));
+    EXPECT_EQ(props.at("amount"), json(R"({"type": "number", "exclusiveMinimum": -1000000000000000,
+                                           "exclusiveMaximum": 1000000000000000})"));
+    // The int64 range goes without saying
+    EXPECT_EQ(props.at("ids").at("items"), json(R"({"type": "integer", "format": "int64"})"));
+}
+
+TEST(OpenApi, RendersIntegerQueryParameters) {
+    const std::vector<endpoint> one{{.method = verb::get, .path = "/reset-password", .speaks = dialect::web,
+                                     .query = {{.name = "merchant", .required = true, .type = json_type::integer,
+                                                .range = {.minimum = 1, .maximum = 99}}},
+                                     .responses = {{200, nullptr}}}};
+    const auto doc = boost::json::value(openapi_document(one, "1"));
+    EXPECT_EQ(at(doc, {"paths", "/reset-password", "get", "parameters"}),
+              json(R"([{"name": "merchant", "in": "query", "required": true,
+                        "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 99}}])"));
 }
 
 TEST(OpenApi, RefusesTwoSchemasWithOneName) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include <dlfcn.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -26,11 +27,6 @@ constexpr std::size_t k_area_bytes = 19456 * 1024;  // m=19456 KiB: argon2id's m
 class HashMemory : public ::testing::Test {
 protected:
     static void SetUpTestSuite() { init_crypto(); }
-    void SetUp() override {
-#if defined(__SANITIZE_THREAD__)
-        GTEST_SKIP() << "a ThreadSanitizer build keeps no hash memory (src/domain/hash_memory.cpp)";
-#endif
-    }
     const passwords hasher_;
 };
 
@@ -134,28 +130,78 @@ TEST_F(HashMemory, OtherThreadsAndOtherMappingsAreLeftToTheKernel) {
         keep_hash_memory_on_this_thread();
         (void)hasher_.hash("correct horse battery staple");
         const auto area = kept_hash_memory_of_this_thread();
+        const int argon2id_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE;
 
-        // The same request outside a hash is a mapping of its own, unmapped for real.
-        void* outside = mmap(nullptr, k_area_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        // argon2id's very request, made outside a hash, is a mapping of its own, unmapped for real.
+        void* outside = mmap(nullptr, k_area_bytes, PROT_READ | PROT_WRITE, argon2id_flags, -1, 0);
         ASSERT_NE(outside, MAP_FAILED);
         EXPECT_NE(outside, static_cast<const void*>(area.data));
         ASSERT_EQ(munmap(outside, k_area_bytes), 0);
         EXPECT_FALSE(is_mapped(outside));
 
-        // Inside a hash, only an anonymous read-write mapping of argon2id's size range is served from the area.
+        // Inside a hash too, since only libsodium's calls reach the area: the same request from other code (this
+        // test, guestd, any other library) and any other shape get mappings of their own.
         const hash_memory_scope scope;
+        void* same = mmap(nullptr, k_area_bytes, PROT_READ | PROT_WRITE, argon2id_flags, -1, 0);
         void* small = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         void* shared = mmap(nullptr, k_area_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        ASSERT_NE(same, MAP_FAILED);
         ASSERT_NE(small, MAP_FAILED);
         ASSERT_NE(shared, MAP_FAILED);
+        EXPECT_NE(same, static_cast<const void*>(area.data));
         EXPECT_NE(small, static_cast<const void*>(area.data));
         EXPECT_NE(shared, static_cast<const void*>(area.data));
+        EXPECT_EQ(munmap(same, k_area_bytes), 0);
         EXPECT_EQ(munmap(small, 4096), 0);
         EXPECT_EQ(munmap(shared, k_area_bytes), 0);
+        EXPECT_FALSE(is_mapped(same));
         EXPECT_FALSE(is_mapped(shared));
         EXPECT_TRUE(is_mapped(area.data));
-        EXPECT_EQ(kept_hash_memory_of_this_thread().reuses, 0u);
+        const auto after = kept_hash_memory_of_this_thread();
+        EXPECT_EQ(after.data, area.data);
+        EXPECT_EQ(after.reuses, 0u);
     });
+}
+
+TEST_F(HashMemory, LibsodiumsOtherMappingsAreLeftToTheKernel) {
+    // sodium_malloc maps guarded memory through the same renamed mmap, even during a hash: it gets a mapping of its
+    // own, which sodium_free unmaps, and the area stays as it was.
+    on_thread([&] {
+        keep_hash_memory_on_this_thread();
+        (void)hasher_.hash("correct horse battery staple");
+        const auto area = kept_hash_memory_of_this_thread();
+        ASSERT_NE(area.data, nullptr);
+
+        const hash_memory_scope scope;
+        auto* guarded = static_cast<unsigned char*>(sodium_malloc(k_area_bytes));
+        ASSERT_NE(guarded, nullptr);
+        const auto begin = reinterpret_cast<std::uintptr_t>(guarded);
+        const auto area_begin = reinterpret_cast<std::uintptr_t>(area.data);
+        EXPECT_TRUE(begin + k_area_bytes <= area_begin || begin >= area_begin + area.size)
+            << "sodium_malloc got memory inside the area";
+        std::fill_n(guarded, k_area_bytes, static_cast<unsigned char>(1));
+        sodium_free(guarded);
+        EXPECT_FALSE(is_mapped(guarded));
+        const auto after = kept_hash_memory_of_this_thread();
+        EXPECT_EQ(after.data, area.data);
+        EXPECT_EQ(after.size, area.size);
+        EXPECT_EQ(after.reuses, 0u);
+    });
+}
+
+TEST_F(HashMemory, NoMmapOfGuestdsStandsInFrontOfOtherLibraries) {
+    // An mmap or munmap defined in the executable would stand in front of every shared library's calls: the
+    // process's must come from a library (libc, or a sanitizer's runtime).
+    Dl_info here{}, mmap_from{}, munmap_from{};
+    ASSERT_NE(dladdr(reinterpret_cast<void*>(&is_mapped), &here), 0);
+    void* const process_mmap = dlsym(RTLD_DEFAULT, "mmap");
+    void* const process_munmap = dlsym(RTLD_DEFAULT, "munmap");
+    ASSERT_NE(process_mmap, nullptr);
+    ASSERT_NE(process_munmap, nullptr);
+    ASSERT_NE(dladdr(process_mmap, &mmap_from), 0);
+    ASSERT_NE(dladdr(process_munmap, &munmap_from), 0);
+    EXPECT_NE(mmap_from.dli_fbase, here.dli_fbase) << "mmap is defined in " << here.dli_fname;
+    EXPECT_NE(munmap_from.dli_fbase, here.dli_fbase) << "munmap is defined in " << here.dli_fname;
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "http/exchange.hpp"
 
+#include "core/log.hpp"
+
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -67,6 +70,37 @@ TEST(AccessLog, HasTheAgreedFieldsAndNeverTheQueryString) {
     EXPECT_EQ(fields.at("status").to_number<unsigned>(), 200u);
     EXPECT_DOUBLE_EQ(fields.at("duration_ms").as_double(), 1.5);
     EXPECT_EQ(fields.at("bytes_out").to_number<unsigned>(), 20u);
+}
+
+// A request path holds whatever bytes the client sent; the access log line stays JSON that a strict reader accepts,
+// each byte outside well-formed UTF-8 written as U+FFFD.
+TEST(AccessLog, IsValidJsonWhateverBytesThePathHolds) {
+    // Boost.JSON's parser refuses raw invalid UTF-8 in a string, so it can tell a broken line.
+    boost::system::error_code ec;
+    (void)boost::json::parse("\"\xff\"", ec);
+    ASSERT_TRUE(ec) << "a lenient parser proves nothing here";
+
+    exchange_record r;
+    r.request_id = "rid";
+    r.method = "GET";
+    r.endpoint = "unmatched";
+    r.client = "127.0.0.1";
+    r.status = 404;
+    // A lone continuation byte, 0xff, an overlong '/', a surrogate, a truncated sequence, control characters, and a
+    // well-formed 'é' that stays as it is.
+    r.path = "/a\x80" "b\xff" "c\xc0\xaf" "d\xed\xa0\x80" "e\xe2\x82" "f\x01\x1f\x7f" "g\xc3\xa9";
+    core::set_log_level(core::log_level::info);
+    ::testing::internal::CaptureStderr();
+    log_access(r);
+    const std::string line = ::testing::internal::GetCapturedStderr();
+
+    const auto parsed = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << ec.message() << ": " << line;
+    const std::string fffd = "\xef\xbf\xbd";
+    EXPECT_EQ(parsed.at("path").as_string(), "/a" + fffd + "b" + fffd + "c" + fffd + fffd + "d" + fffd + fffd + fffd +
+                                                 "e" + fffd + fffd + "f\x01\x1f\x7f" "g\xc3\xa9");
+    EXPECT_NE(line.find(R"(c\ufffd\ufffdd)"), std::string::npos) << "written as the escape: " << line;
+    EXPECT_EQ(parsed.at("status").to_number<int>(), 404);
 }
 
 }  // namespace

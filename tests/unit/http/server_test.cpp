@@ -329,6 +329,60 @@ TEST_F(Server, AnswersAnOversizedUploadToAClientThatSendsItAllBeforeReading) {
     EXPECT_TRUE(c.closed_within(5s));
 }
 
+// A client on a slow machine or a slow link may take longer to send its upload than the server takes to answer it:
+// the server keeps draining while the bytes keep coming, so the client sends it all and then reads the 413. This
+// client pauses between pieces, so its upload lasts longer than a fixed time to drain would allow.
+TEST_F(Server, KeepsDrainingAnOversizedUploadWhileTheClientKeepsSending) {
+    start();
+    client c(endpoint_);
+    const std::size_t piece = std::size_t{64} << 10;
+    const int pieces = 100;
+    ASSERT_TRUE(c.send("POST /api/test/echo HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                       std::to_string(piece * pieces) + "\r\n\r\n"));
+    for (int i = 0; i < pieces; ++i) {
+        ASSERT_TRUE(c.send(std::string(piece, 'x'))) << "cut off after " << i << " of " << pieces << " pieces";
+        std::this_thread::sleep_for(25ms);
+    }
+    const auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_TRUE(c.closed_within(5s));
+}
+
+// The request's timeout holds however the bytes arrive: a client that always has bytes in flight leaves no read
+// waiting for the timer to cancel. Chunk extensions keep this request going without a body to grow, and the body
+// limit is out of reach, so only the timeout can end it.
+TEST_F(Server, EndsARequestAtItsTimeoutWhileItsBytesKeepComing) {
+    config_.header_timeout_ms = 300;
+    config_.body_limit = std::size_t{1} << 40;
+    start();
+    client c(endpoint_);
+    ASSERT_TRUE(c.send("POST /api/test/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    std::string chunks;
+    while (chunks.size() < (std::size_t{64} << 10)) chunks += "1;" + std::string(900, 'e') + "\r\nx\r\n";
+    // Send until the server answers, or far more than it could take in before its timeout.
+    std::size_t sent = 0;
+    const std::size_t give_up = std::size_t{1} << 30;
+    while (sent < give_up && !c.readable_within(0ms) && c.send(chunks)) sent += chunks.size();
+    const auto r = c.read_reply();
+    ASSERT_TRUE(r) << "no answer after " << sent << " bytes";
+    EXPECT_EQ(r->status, 408);
+    EXPECT_TRUE(c.closed_within(5s));
+}
+
+// Beast appends trailer fields to the head's fields; the server drops them, so a trailer cannot pose as a header.
+TEST_F(Server, DropsTrailerFieldsRatherThanTakingThemForHeaders) {
+    start();
+    client c(endpoint_);
+    ASSERT_TRUE(c.send("POST /api/test/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "2\r\nok\r\n0\r\nX-Test: from the trailer\r\n\r\n"));
+    const auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(json_of(*r).at("body").as_string(), "ok");
+    EXPECT_EQ(json_of(*r).at("x_test").as_string(), "-");
+}
+
 TEST_F(Server, RejectsAChunkedBodyThatGrowsOverTheLimitWith413) {
     start();
     client c(endpoint_);

@@ -130,7 +130,7 @@ TEST_F(Importer, RefusesBadJsonLinesWithLineAndReasonAndKeepsTheRest) {
     EXPECT_EQ(rejects_[2].raw, "{\"reference\": \"BK-4\",");
     EXPECT_EQ(rejects_[3].reason, "invalid UTF-8");
     EXPECT_EQ(rejects_[4].reason, "departure: must not be before arrival");
-    EXPECT_EQ(rejects_[5].reason, "totalamount: must be a decimal number");
+    EXPECT_EQ(rejects_[5].reason, "totalamount: is out of range (at most 15 digits before the decimal point)");
     EXPECT_TRUE(has_reservation("BK-1"));
     EXPECT_TRUE(has_reservation("BK-8"));
     EXPECT_FALSE(has_reservation("BK-2"));

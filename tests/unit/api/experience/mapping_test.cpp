@@ -38,6 +38,16 @@ TEST(ScalarText, RendersStringsAndNumbersAsText) {
     EXPECT_EQ(scalar_text(nullptr), std::nullopt);
 }
 
+// An amount sent as a JSON number is kept as the shortest decimal that reads back as the same double: "%.15g"
+// wrote 1e-05 (then refused as no decimal) and rounded away the 16th digit.
+TEST(ScalarText, WritesDoublesAsPlainDecimalsThatReadBackExactly) {
+    const json::value small = 0.00001, precise = 123456789012345.67, whole = 1e14;
+    EXPECT_EQ(scalar_text(&small), "0.00001");
+    EXPECT_EQ(scalar_text(&precise), "123456789012345.67");
+    EXPECT_EQ(scalar_text(&whole), "100000000000000");
+    EXPECT_EQ(amount_to_json(scalar_text(&precise)), precise);
+}
+
 TEST(GuestMapping, ShowsEveryFieldWithNullsAndPairs) {
     store::guest g;
     g.fields.firstname = "John";
