@@ -179,7 +179,7 @@ start_formation() {
   small_server "$root/monitor"
   as_owner tee -a "$root/monitor/postgresql.auto.conf" >/dev/null <<'EOF'
 pgautofailover.health_check_period = 1000
-pgautofailover.health_check_timeout = 1000
+pgautofailover.health_check_timeout = 2000
 pgautofailover.health_check_max_retries = 1
 pgautofailover.health_check_retry_delay = 500
 pgautofailover.node_considered_unhealthy_timeout = 4000

@@ -10,8 +10,10 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -21,9 +23,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace guestd::itest {
 namespace {
