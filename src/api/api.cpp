@@ -49,6 +49,7 @@ core::result<caller> authenticate(auth_kind kind, const request& req, const doma
             if (!partner) return std::unexpected(std::move(partner.error()));
             who.partner = partner->partner;
             who.b2b = partner->b2b;
+            who.caller_reset_codes = partner->caller_reset_codes;
             who.merchants = partner->merchants;
             return who;
         }

@@ -79,21 +79,6 @@ bool valid_caller_code(std::string_view code) {
     return std::all_of(code.begin(), code.end(), [](char c) { return c > 32 && c < 127; });
 }
 
-std::string url_encode(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 recovery::recovery(store::database& db, const core::clock& clock, const passwords& hasher, recovery_settings settings)
@@ -167,11 +152,7 @@ reset_answer recovery::request(const reset_request& r) {
     if (!uow->resets().replace(reset))
         return hide(failure("guestmanagement.invalid_reset_code", "that resetCode was already used"));
 
-    std::string link = merchant->reset_link_template.empty()
-                           ? settings_.public_url + "/reset-password?code={code}"
-                           : merchant->reset_link_template;
-    for (auto at = link.find("{code}"); at != std::string::npos; at = link.find("{code}", at))
-        link.replace(at, 6, url_encode(code));
+    const std::string link = reset_link(merchant->reset_link_template, settings_.public_url, r.merchant, code);
     const mail_context ctx{.merchant_name = merchant->name,
                            .sender = sender_for(*merchant, settings_.default_sender),
                            .recipient = *guest->fields.email,
@@ -190,8 +171,8 @@ reset_answer recovery::request(const reset_request& r) {
     return hide({.result = answer::kind::success, .email = *guest->fields.email});
 }
 
-core::result<void> recovery::complete(std::string_view code, std::string_view new_password,
-                                      std::string_view client_address, std::optional<core::merchant_id> merchant,
+core::result<void> recovery::complete(core::merchant_id merchant, std::string_view code,
+                                      std::string_view new_password, std::string_view client_address,
                                       const actor& who) {
     const auto now = clock_.now();
     const auto window = settings_.completion_window;
@@ -206,59 +187,57 @@ core::result<void> recovery::complete(std::string_view code, std::string_view ne
                                                static_cast<int>(window - now % window)});
     }
 
-    const auto unknown = [] {
-        return core::fail(core::errc::not_found, "unknown reset code", "code:guestmanagement.invalid_reset_code");
-    };
+    const auto unknown = [] { return core::fail(core::errc::not_found, "unknown reset code", "unknown reset code"); };
     const auto hash = digest(code);
-    int min_length = 8;
     {
+        // Apply the merchant's policy before looking the code up: a refused password says nothing about the code.
         auto uow = db_.begin(store::tx::read);
-        const auto reset = uow->resets().find_by_code(hash);
-        if (!reset || (merchant && reset->merchant != *merchant)) return unknown();
-        const auto refused = [&](std::string_view reason, std::string message, std::string code) {
+        const auto m = uow->merchants().find(merchant);
+        if (!m) return unknown();
+        if (auto ok = check_password_policy(new_password, m->password_min_length); !ok) {
+            ok.error().detail = "code:guestmanagement.password_policy";
+            return ok;
+        }
+
+        // Then the code, only among this merchant's.
+        const auto reset = uow->resets().find_by_code(merchant, hash);
+        if (!reset) return unknown();
+        const auto refused = [&](std::string_view reason, std::string message) {
             auto w = db_.begin(store::tx::write);
-            audit(*w, reset->merchant, who, audit_kind::reset_completed, "refused", std::nullopt, now,
+            audit(*w, merchant, who, audit_kind::reset_completed, "refused", std::nullopt, now,
                   {{"reason", reason}, {"account_id", reset->account.value}});
             w->commit();
-            return core::fail(core::errc::failed_precondition, std::move(message), std::move(code));
+            return core::fail(core::errc::failed_precondition, std::move(message), "reset code " + std::string(reason));
         };
-        if (reset->used_at)
-            return refused("used", "this reset code was already used", "code:guestmanagement.reset_code_used");
-        if (reset->voided_at || reset->expires_at <= now)
-            return refused("expired", "this reset code has expired", "code:guestmanagement.reset_code_expired");
-        if (const auto m = uow->merchants().find(reset->merchant)) min_length = m->password_min_length;
-    }
-    if (auto ok = check_password_policy(new_password, min_length); !ok) {
-        ok.error().detail = "code:guestmanagement.password_policy";
-        return ok;
+        if (reset->used_at) return refused("used", "this reset code was already used");
+        if (reset->voided_at || reset->expires_at <= now) return refused("expired", "this reset code has expired");
     }
     const std::string phc = hasher_.hash(new_password);
 
     // Spend the code, set the password, revoke every session and queue the notice, all at once.
     auto uow = db_.begin(store::tx::write);
-    const auto reset = uow->resets().find_by_code(hash);
+    const auto reset = uow->resets().find_by_code(merchant, hash);
     if (!reset) return unknown();
     if (!uow->resets().mark_used(reset->id, now))
-        return core::fail(core::errc::failed_precondition, "this reset code was already used",
-                          "code:guestmanagement.reset_code_used");
-    const auto account = uow->accounts().find(reset->merchant, reset->account);
-    const auto m = uow->merchants().find(reset->merchant);
+        return core::fail(core::errc::failed_precondition, "this reset code was already used", "reset code used");
+    const auto account = uow->accounts().find(merchant, reset->account);
+    const auto m = uow->merchants().find(merchant);
     if (!account || !m) return unknown();
     uow->accounts().set_password(account->id, phc, now);
     uow->sessions().revoke_all(account->id, now);
     uow->resets().void_all(account->id, now);
-    if (const auto guest = uow->guests().find(reset->merchant, account->guest); guest && guest->fields.email) {
+    if (const auto guest = uow->guests().find(merchant, account->guest); guest && guest->fields.email) {
         const mail_context ctx{.merchant_name = m->name,
                                .sender = sender_for(*m, settings_.default_sender),
                                .recipient = *guest->fields.email,
                                .firstname = guest->fields.firstname.value_or(""),
                                .language = guest->fields.language.value_or("en")};
         auto message = compose("password_changed", ctx, now,
-                               uow->merchants().find_template(m->id, "password_changed", ctx.language));
-        message.merchant = m->id;
+                               uow->merchants().find_template(merchant, "password_changed", ctx.language));
+        message.merchant = merchant;
         uow->outbox().enqueue(message);
     }
-    audit(*uow, m->id, who, audit_kind::reset_completed, "ok", account->guest, now);
+    audit(*uow, merchant, who, audit_kind::reset_completed, "ok", account->guest, now);
     uow->commit();
     if (mail_queued_) mail_queued_();
     return {};
@@ -273,12 +252,12 @@ int recovery::throttle_lookup(std::string_view client_address) {
     return hits > settings_.lookups_per_window ? static_cast<int>(window - now % window) : 0;
 }
 
-code_state recovery::inspect(std::string_view code) {
+code_state recovery::inspect(core::merchant_id merchant, std::string_view code) {
     auto uow = db_.begin(store::tx::read);
-    const auto reset = uow->resets().find_by_code(digest(code));
+    const auto reset = uow->resets().find_by_code(merchant, digest(code));
     if (!reset) return {};
     code_state s;
-    if (const auto m = uow->merchants().find(reset->merchant)) {
+    if (const auto m = uow->merchants().find(merchant)) {
         s.merchant_name = m->name;
         s.password_min_length = m->password_min_length;
     }

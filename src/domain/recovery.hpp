@@ -28,7 +28,7 @@ struct reset_request {
     /// needed; an email beside another identifier counts as verification when the merchant asks for "email".
     std::vector<std::pair<identifier_kind, std::string>> identifiers;
     std::map<std::string, std::string> verification;  // Paytronix field name -> value supplied (email included)
-    std::optional<std::string> caller_code;         // sendGuestResetPasswordCode's resetCode
+    std::optional<std::string> caller_code;  // sendGuestResetPasswordCode's resetCode (the api checks the right)
     bool b2b = false;
     std::string client_address;
     actor who;  // for the audit trail
@@ -69,16 +69,17 @@ public:
     /// the email in the same transaction. Never fails for anonymous callers except with more_info.
     reset_answer request(const reset_request& r);
 
-    /// Completes a reset with the code from the email: applies the merchant's password policy, sets the
-    /// password, revokes every session, spends the code, queues a "password changed" email. merchant, when
-    /// given, must be the code's. Errors: invalid_argument (policy), not_found (unknown code),
-    /// failed_precondition (expired, used or voided; detail "code:guestmanagement.reset_code_expired" /
-    /// "...reset_code_used"), resource_exhausted (too many attempts from this address).
-    core::result<void> complete(std::string_view code, std::string_view new_password, std::string_view client_address,
-                                std::optional<core::merchant_id> merchant = std::nullopt, const actor& who = {});
+    /// Completes a reset with the code from the email, within the merchant the code was issued for: applies the
+    /// merchant's password policy (before the code is looked up, so a refused password tells nothing about the
+    /// code), sets the password, revokes every session, spends the code, queues a "password changed" email.
+    /// Errors: resource_exhausted (too many attempts from this address; checked first), invalid_argument (the
+    /// policy; fields say why), not_found (no such code of that merchant), failed_precondition (expired, voided
+    /// or used; inspect() tells which).
+    core::result<void> complete(core::merchant_id merchant, std::string_view code, std::string_view new_password,
+                                std::string_view client_address, const actor& who = {});
 
-    /// What the page should show for a code, without spending it.
-    code_state inspect(std::string_view code);
+    /// What the page should show for a code of that merchant, without spending it.
+    code_state inspect(core::merchant_id merchant, std::string_view code);
 
     /// Counts one look-up of a code from client_address; the seconds to wait when the address has looked up
     /// too many lately (caller-chosen codes can be short, so probing them must be bounded), else 0.

@@ -2,10 +2,13 @@
 
 #include "domain/accounts.hpp"
 #include "domain/credentials.hpp"
+#include "domain/crm.hpp"
 #include "domain/profile_fields.hpp"
 #include "unit/domain/fixture.hpp"
 
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace guestd::domain {
 namespace {
@@ -69,16 +72,19 @@ protected:
     /// The code in the newest email's link.
     std::string last_code() {
         const auto body = bodies(outbox().front().content);
-        const auto at = body.find("reset-password?code=");
-        EXPECT_NE(at, std::string::npos);
-        const auto start = at + std::string_view("reset-password?code=").size();
+        constexpr std::string_view link = "reset-password?merchant=1234&code=";
+        const auto at = body.find(link);
+        EXPECT_NE(at, std::string::npos) << body;
+        const auto start = at + link.size();
         return body.substr(start, body.find_first_of("\r\n\"", start) - start);
     }
 
     core::errc complete_code(const std::string& code, const std::string& password = new_pw) {
-        auto r = recovery().complete(code, password, "192.0.2.1");
+        auto r = recovery().complete(merchant_, code, password, "192.0.2.1");
         return r ? core::errc{} : r.error().code;
     }
+
+    code_state::kind state_of(const std::string& code) { return recovery().inspect(merchant_, code).state; }
 };
 
 TEST_F(Recovery, AResetEmailCarriesAWorkingSingleUseLink) {
@@ -86,13 +92,14 @@ TEST_F(Recovery, AResetEmailCarriesAWorkingSingleUseLink) {
     EXPECT_EQ(answer.result, kind::success);
     ASSERT_EQ(outbox().size(), 1u);
     EXPECT_EQ(outbox().front().recipient, "jane@example.com");
-    EXPECT_NE(bodies(outbox().front().content).find("https://guests.example/reset-password?code="), std::string::npos);
+    EXPECT_NE(bodies(outbox().front().content).find("https://guests.example/reset-password?merchant=1234&code="),
+              std::string::npos);
 
     const auto code = last_code();
     EXPECT_EQ(code.size(), 43u);  // 256 random bits
-    EXPECT_EQ(recovery().inspect(code).state, code_state::kind::valid);
+    EXPECT_EQ(state_of(code), code_state::kind::valid);
     EXPECT_EQ(complete_code(code), core::errc{});
-    EXPECT_EQ(recovery().inspect(code).state, code_state::kind::used);
+    EXPECT_EQ(state_of(code), code_state::kind::used);
     EXPECT_EQ(complete_code(code), core::errc::failed_precondition);
     EXPECT_TRUE(services_->accounts().login(caller_, "jane@example.com", new_pw));
     EXPECT_FALSE(services_->accounts().login(caller_, "jane@example.com", pw));
@@ -113,10 +120,9 @@ TEST_F(Recovery, CodesExpire) {
     recovery().request(by_email("jane@example.com"));
     const auto code = last_code();
     clock_.advance(600);
-    EXPECT_EQ(recovery().inspect(code).state, code_state::kind::expired);
-    auto r = recovery().complete(code, new_pw, "192.0.2.1");
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().detail, "code:guestmanagement.reset_code_expired");
+    EXPECT_EQ(state_of(code), code_state::kind::expired);
+    EXPECT_EQ(complete_code(code), core::errc::failed_precondition);
+    EXPECT_EQ(state_of(code), code_state::kind::expired) << "a refused completion spends nothing";
 }
 
 TEST_F(Recovery, ANewerRequestVoidsTheOlderCode) {
@@ -124,7 +130,7 @@ TEST_F(Recovery, ANewerRequestVoidsTheOlderCode) {
     const auto first = last_code();
     recovery().request(by_email("jane@example.com"));
     const auto second = last_code();
-    EXPECT_EQ(recovery().inspect(first).state, code_state::kind::expired);
+    EXPECT_EQ(state_of(first), code_state::kind::expired);
     EXPECT_EQ(complete_code(second), core::errc{});
 }
 
@@ -208,16 +214,16 @@ TEST_F(Recovery, TheCallersCodeAndTheLinkTemplateShapeTheLink) {
 TEST_F(Recovery, CompletionAppliesThePolicyAndKeepsTheCode) {
     recovery().request(by_email("jane@example.com"));
     const auto code = last_code();
-    auto weak = recovery().complete(code, "password", "192.0.2.1");
+    auto weak = recovery().complete(merchant_, code, "password", "192.0.2.1");
     ASSERT_FALSE(weak);
     EXPECT_EQ(weak.error().code, core::errc::invalid_argument);
-    EXPECT_EQ(recovery().inspect(code).state, code_state::kind::valid);
+    EXPECT_EQ(state_of(code), code_state::kind::valid);
 }
 
 TEST_F(Recovery, CompletionAttemptsAreLimitedPerAddress) {
     for (int i = 0; i < 10; ++i) EXPECT_EQ(complete_code("guess-" + std::to_string(i)), core::errc::not_found);
     EXPECT_EQ(complete_code("guess-11"), core::errc::resource_exhausted);
-    auto elsewhere = recovery().complete("guess-12", new_pw, "192.0.2.99");
+    auto elsewhere = recovery().complete(merchant_, "guess-12", new_pw, "192.0.2.99");
     ASSERT_FALSE(elsewhere);
     EXPECT_EQ(elsewhere.error().code, core::errc::not_found);
 }
@@ -228,6 +234,48 @@ TEST_F(Recovery, CodeLookupsAreLimitedPerAddress) {
     EXPECT_EQ(recovery().throttle_lookup("192.0.2.8"), 0);
     clock_.advance(600);
     EXPECT_EQ(recovery().throttle_lookup("192.0.2.7"), 0);
+}
+
+TEST_F(Recovery, ACodeIsFoundAndCompletedOnlyWithinItsMerchant) {
+    // Hotel B has a guest with the same email; each partner picks the same code for its own hotel's guest.
+    const core::merchant_id other{5678};
+    ASSERT_TRUE(services_->credentials().add_merchant(other, "Hotel Other"));
+    domain::pms_booking b{.reference = "B1", .status = "valid", .arrival = "2026-09-17", .payload = "{}"};
+    b.customer.reference = "C-jane";
+    b.customer.fields.email = "jane@example.com";
+    ASSERT_TRUE(services_->crm().push_bookings(other, {b}));
+    ASSERT_TRUE(services_->accounts().set_password(other, "jane@example.com", pw));
+    auto at_a = by_email("jane@example.com", true);
+    at_a.caller_code = "SHARED-CODE-123";
+    auto at_b = at_a;
+    at_b.merchant = other;
+    EXPECT_EQ(recovery().request(at_a).result, kind::success);
+    const auto second = recovery().request(at_b);
+    EXPECT_EQ(second.result, kind::success) << second.error_code << ": a code taken at A is free at B";
+
+    // Completing at B changes B's account only; A's code stays valid, and reaches A's account only.
+    ASSERT_TRUE(recovery().complete(other, "SHARED-CODE-123", new_pw, "192.0.2.1"));
+    EXPECT_EQ(recovery().inspect(other, "SHARED-CODE-123").state, code_state::kind::used);
+    EXPECT_EQ(state_of("SHARED-CODE-123"), code_state::kind::valid);
+    EXPECT_TRUE(services_->accounts().login(caller_, "jane@example.com", pw)) << "A's password is unchanged";
+    EXPECT_EQ(recovery().inspect(core::merchant_id{9999}, "SHARED-CODE-123").state, code_state::kind::unknown);
+    EXPECT_EQ(complete_code("SHARED-CODE-123"), core::errc{});
+    EXPECT_TRUE(services_->accounts().login(caller_, "jane@example.com", new_pw));
+}
+
+TEST_F(Recovery, ThePasswordPolicyIsAppliedBeforeTheCodeIsLookedUp) {
+    // A weak password gets the same refusal whatever the code: the answer tells nothing about the code.
+    recovery().request(by_email("jane@example.com"));
+    const auto live = last_code();
+    ASSERT_EQ(complete_code(live, "password"), core::errc::invalid_argument);
+    EXPECT_EQ(complete_code("no-such-code-123", "password"), core::errc::invalid_argument);
+    ASSERT_EQ(complete_code(live), core::errc{});
+    EXPECT_EQ(complete_code(live, "password"), core::errc::invalid_argument) << "a used code";
+    clock_.advance(3600);
+    recovery().request(by_email("jane@example.com"));
+    const auto expired = last_code();
+    clock_.advance(601);
+    EXPECT_EQ(complete_code(expired, "password"), core::errc::invalid_argument) << "an expired code";
 }
 
 TEST_F(Recovery, FrenchGuestsGetFrenchEmails) {
