@@ -66,7 +66,9 @@ public:
     recovery(store::database& db, const core::clock& clock, const passwords& hasher, recovery_settings settings);
 
     /// Starts a reset: checks the verification fields, stores a code (hashed), voids older ones, and queues
-    /// the email in the same transaction. Never fails for anonymous callers except with more_info.
+    /// the email in the same transaction. Never fails for anonymous callers except with more_info. Whatever the
+    /// outcome, an anonymous request runs the same store operations in the same transaction, generates, hashes
+    /// and composes alike: neither the answer nor the work tells whether the account exists.
     reset_answer request(const reset_request& r);
 
     /// Completes a reset with the code from the email, within the merchant the code was issued for: applies the
@@ -88,7 +90,8 @@ public:
     /// Replaces the settings (the app learns the public URL only once the server is bound). Call before serving.
     void configure(recovery_settings settings) { settings_ = std::move(settings); }
 
-    /// Called after a transaction that queued an email commits (the app wakes the delivery worker).
+    /// Called after a transaction that queued an email commits (the app wakes the delivery worker), except after an
+    /// anonymous reset request: its email waits for the worker's next poll, so the answer's timing tells nothing.
     void on_mail_queued(std::function<void()> hook) { mail_queued_ = std::move(hook); }
 
 private:

@@ -5,10 +5,15 @@
 #include "domain/crm.hpp"
 #include "domain/profile_fields.hpp"
 #include "unit/domain/fixture.hpp"
+#include "unit/domain/recording_database.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace guestd::domain {
 namespace {
@@ -276,6 +281,108 @@ TEST_F(Recovery, ThePasswordPolicyIsAppliedBeforeTheCodeIsLookedUp) {
     const auto expired = last_code();
     clock_.advance(601);
     EXPECT_EQ(complete_code(expired, "password"), core::errc::invalid_argument) << "an expired code";
+}
+
+/// Anonymous requests through a recovery service whose database notes every store call, in order.
+class RecoveryWork : public Recovery {
+protected:
+    void SetUp() override {
+        Recovery::SetUp();
+        recording_ = std::make_unique<testing::recording_database>(*db_);
+        recorded_ = std::make_unique<domain::recovery>(*recording_, clock_, hasher_,
+                                                       recovery_settings{.public_url = "https://guests.example"});
+        recorded_->on_mail_queued([this] { ++wakes_; });
+        account_ = *services_->accounts().show(merchant_, "jane@example.com").value().account;
+    }
+
+    /// The store calls of one request by that identifier, which must be answered as anonymous requests are.
+    std::vector<std::string> work(identifier_kind id, std::string value,
+                                  std::map<std::string, std::string> extra = {}) {
+        reset_request r{.merchant = merchant_, .identifiers = {{id, value}}, .verification = std::move(extra),
+                        .client_address = "192.0.2.1"};
+        recording_->clear();
+        const auto answer = recorded_->request(r);
+        EXPECT_EQ(answer.result, kind::success) << value;
+        clock_.advance(3601);  // out of the hourly cap's reach
+        return recording_->log();
+    }
+
+    /// log without the two rows only a sent email writes (its reset and its outbox message).
+    static std::vector<std::string> without_the_sent_rows(std::vector<std::string> log) {
+        std::erase_if(log, [](const std::string& op) { return op == "resets.replace" || op == "outbox.enqueue"; });
+        return log;
+    }
+
+    passwords hasher_;
+    std::unique_ptr<testing::recording_database> recording_;
+    std::unique_ptr<domain::recovery> recorded_;
+    store::account account_;
+    int wakes_ = 0;
+};
+
+TEST_F(RecoveryWork, AnonymousRequestsRunTheSameStoreOperationsWhetherOrNotTheAccountExists) {
+    std::string card = account_.printed_card_number;
+    card.insert(4, " ");
+    const struct {
+        identifier_kind id;
+        std::string found, missing;
+    } cases[] = {
+        {identifier_kind::email, "jane@example.com", "nobody@example.com"},
+        {identifier_kind::username, "JANE@example.com", "nobody@example.com"},
+        {identifier_kind::account_id, std::to_string(account_.id.value), std::to_string(account_.id.value + 100000)},
+        {identifier_kind::account_id, std::to_string(account_.id.value), "not-a-number"},
+        {identifier_kind::printed_card_number, card, "0000 0000 0000 0000"},
+    };
+    for (const auto& c : cases) {
+        const auto found = work(c.id, c.found);
+        const auto missing = work(c.id, c.missing);
+        // One write transaction each, the same look-ups in the same order; the found one also stores its code and
+        // queues its email before the same commit.
+        EXPECT_EQ(without_the_sent_rows(found), missing) << c.found << " / " << c.missing;
+        EXPECT_EQ(std::ranges::count(found, "resets.replace"), 1) << c.found;
+        EXPECT_EQ(std::ranges::count(found, "outbox.enqueue"), 1) << c.found;
+        EXPECT_EQ(std::ranges::count(missing, "begin write"), 1) << c.missing;
+        EXPECT_EQ(std::ranges::count(missing, "begin read"), 0) << c.missing;
+        ASSERT_FALSE(missing.empty());
+        EXPECT_EQ(missing.back(), "commit") << c.missing;
+    }
+}
+
+TEST_F(RecoveryWork, AnonymousRefusalsRunTheSameStoreOperationsAsAMissingAccount) {
+    const auto missing = work(identifier_kind::email, "nobody@example.com");
+
+    // The hourly cap: three emails, then a fourth request within the hour.
+    for (int i = 0; i < 3; ++i) {
+        recording_->clear();
+        recorded_->request({.merchant = merchant_, .identifiers = {{identifier_kind::email, "jane@example.com"}},
+                            .client_address = "192.0.2.1"});
+    }
+    recording_->clear();
+    EXPECT_EQ(recorded_->request({.merchant = merchant_,
+                                  .identifiers = {{identifier_kind::email, "jane@example.com"}},
+                                  .client_address = "192.0.2.1"})
+                  .result,
+              kind::success);
+    EXPECT_EQ(recording_->log(), missing) << "the hourly cap";
+    clock_.advance(3601);
+
+    // A verification mismatch, against a missing account asked the same.
+    ASSERT_TRUE(services_->credentials().update_settings(merchant_, {.reset_verification_fields =
+                                                                         std::vector<std::string>{"lastName"}}));
+    const auto mismatch = work(identifier_kind::email, "jane@example.com", {{"lastName", "Smith"}});
+    EXPECT_EQ(mismatch, work(identifier_kind::email, "nobody@example.com", {{"lastName", "Smith"}}));
+    EXPECT_EQ(std::ranges::count(mismatch, "outbox.enqueue"), 0);
+}
+
+TEST_F(RecoveryWork, AnAnonymousRequestsEmailWaitsForTheWorkersPollWhileB2bWakesIt) {
+    work(identifier_kind::email, "jane@example.com");
+    work(identifier_kind::email, "nobody@example.com");
+    EXPECT_EQ(wakes_, 0) << "waking the worker at once slowed only a found account's answer";
+    EXPECT_EQ(outbox().size(), 1u) << "the email is queued all the same";
+
+    const auto b2b = recorded_->request(by_email("jane@example.com", true));
+    EXPECT_EQ(b2b.result, kind::success);
+    EXPECT_EQ(wakes_, 1);
 }
 
 TEST_F(Recovery, FrenchGuestsGetFrenchEmails) {
