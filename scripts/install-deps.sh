@@ -9,6 +9,7 @@ packages=(
   libsodium-dev libsqlite3-dev sqlite3 libcli11-dev libzxcvbn-dev libzxcvbn0 libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql       # the PostgreSQL backend, and the server its tests start (scripts/pg-test-cluster.sh)
+  postgresql-15-auto-failover pg-auto-failover-cli  # the failover manager of the multi-node deployment and its test
   wrk time linux-perf        # benchmarks: load generator, peak RSS, profiles
   nginx-light                # the HTTP floor the benchmarks compare with
   haproxy                    # the multi-node test's load balancer

@@ -65,6 +65,7 @@ std::expected<caller, refusal> authenticate(auth_kind kind, const request& req, 
             if (!partner) return refuse(std::move(partner.error()));
             who.partner = partner->partner;
             who.b2b = partner->b2b;
+            who.caller_reset_codes = partner->caller_reset_codes;
             who.merchants = partner->merchants;
             return who;
         }

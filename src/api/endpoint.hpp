@@ -62,6 +62,7 @@ struct caller {
     std::optional<core::account_id> account;     // from x-guest-token
     std::optional<core::guest_id> guest;         // from x-guest-token: the account's guest
     bool b2b = false;                            // partner holds b2b rights (Paytronix)
+    bool caller_reset_codes = false;             // partner may send its own resetCode (Paytronix)
     std::vector<core::merchant_id> merchants;    // merchants the Basic partner is granted (Paytronix)
 };
 

@@ -165,7 +165,8 @@ void add_guest_management(std::vector<endpoint>& table) {
          .handler = &px::generate_and_send_reset_code, .tag = guest_management},
         {.method = post, .path = "sendGuestResetPasswordCode.json", .speaks = dialect::paytronix, .auth = basic,
          .summary = "Email the guest a reset link, with the caller's code or a generated one",
-         .description = "As generateAndSendGuestResetPasswordCode, plus an optional resetCode chosen by the caller.",
+         .description = "As generateAndSendGuestResetPasswordCode, plus an optional resetCode chosen by the caller "
+                        "(partners the operator granted --caller-reset-codes only).",
          .request_body = &ps::reset_request,
          .responses = {{200, &ps::reset_answer, "success, more_info or failure in result"},
                        {400, nullptr, "Not JSON, or wrong types"}, {401, nullptr, "Wrong Basic credentials"}},
@@ -195,11 +196,12 @@ void add_reset_page(std::vector<endpoint>& table) {
     table.push_back({.method = get, .path = "/reset-password", .speaks = dialect::web,
                      .summary = "The hosted reset-password page",
                      .description = "An HTML form for the code from the email; no JavaScript needed.",
-                     .query = {{"code", false, string_format::none, "The reset code from the email"}},
+                     .query = {{"merchant", false, string_format::none, "The merchant the code was issued for"},
+                               {"code", false, string_format::none, "The reset code from the email"}},
                      .responses = {{200, nullptr, "text/html"}}, .handler = &web::reset_page, .tag = reset_page});
     table.push_back({.method = post, .path = "/reset-password", .speaks = dialect::web,
                      .pool = pool_kind::hashing, .summary = "Submit the reset-password form",
-                     .description = "application/x-www-form-urlencoded: code, password, password_confirm.",
+                     .description = "application/x-www-form-urlencoded: merchant, code, password, password_confirm.",
                      .responses = {{200, nullptr, "text/html: the outcome"}}, .handler = &web::reset_submit,
                      .tag = reset_page});
     table.push_back({.method = get, .path = "/reset-password.css", .speaks = dialect::web,

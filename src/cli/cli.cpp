@@ -230,7 +230,8 @@ int run(int argc, char** argv) {
     std::optional<int> code_ttl, min_length, retention_days;
     merchant_set->add_option("--reset-verification-fields", verification_fields,
                              "Comma-separated Paytronix names a reset must also carry (\"\" clears)");
-    merchant_set->add_option("--reset-link-template", link_template, "Reset link with {code} (\"\" = guestd's page)");
+    merchant_set->add_option("--reset-link-template", link_template,
+                             "Reset link with {code}, and {merchant} for the id (\"\" = guestd's page)");
     merchant_set->add_option("--reset-code-ttl", code_ttl, "Seconds a reset code lives (60 to 86400)");
     merchant_set->add_option("--mail-from", mail_from, "From of the merchant's emails (\"\" = the server default)");
     merchant_set->add_option("--password-min-length", min_length, "Shortest password accepted (8 to 128)");
@@ -290,6 +291,17 @@ int run(int argc, char** argv) {
     partner_add->add_option("--merchant", partner_merchants, "A merchant the partner may act for (repeatable)")
         ->required()->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
     partner_add->add_flag("--b2b", b2b, "Grant Paytronix b2b authentication");
+    bool caller_reset_codes = false;
+    partner_add->add_flag("--caller-reset-codes", caller_reset_codes,
+                          "Let it send its own resetCode (only the holder of the account of record)");
+    auto* partner_set = partner->add_subcommand("set", "Change a partner's rights");
+    add_db_option(*partner_set, db);
+    std::int64_t set_partner = 0;
+    std::optional<bool> set_caller_reset_codes;
+    partner_set->add_option("id", set_partner, "Partner id")->required();
+    partner_set->add_option("--caller-reset-codes", set_caller_reset_codes,
+                            "true or false: may it send its own resetCode")
+        ->required();
     auto* partner_rotate = partner->add_subcommand("rotate", "New partner token and client secret; old ones work for --overlap");
     add_db_option(*partner_rotate, db);
     std::int64_t rotate_partner = 0;
@@ -383,7 +395,7 @@ int run(int argc, char** argv) {
         } else if (partner_add->parsed()) {
             std::vector<core::merchant_id> ids;
             for (auto id : partner_merchants) ids.emplace_back(id);
-            auto p = value_or_fail(services.credentials().add_partner(partner_name, ids, b2b));
+            auto p = value_or_fail(services.credentials().add_partner(partner_name, ids, b2b, caller_reset_codes));
             json::array merchants;
             for (auto id : p.merchants) merchants.push_back(id.value);
             print(json::object{{"partner_id", p.id.value}, {"name", p.name}, {"merchants", std::move(merchants)},
@@ -425,6 +437,10 @@ int run(int argc, char** argv) {
             print(json::object{{"partner_id", p.id.value}, {"partner_token", p.partner_token},
                                {"client_id", p.client_id}, {"client_secret", p.client_secret},
                                {"old_secrets_valid_seconds", parse_duration(partner_overlap)}});
+        } else if (partner_set->parsed()) {
+            value_or_fail(services.credentials().set_caller_reset_codes(core::partner_id{set_partner},
+                                                                        *set_caller_reset_codes));
+            print(json::object{{"partner_id", set_partner}, {"caller_reset_codes", *set_caller_reset_codes}});
         } else if (partner_disable->parsed()) {
             value_or_fail(services.credentials().disable_partner(core::partner_id{disable_partner}));
             print(json::object{{"partner_id", disable_partner}, {"disabled", true}});

@@ -35,6 +35,7 @@ inline constexpr std::string_view sessions_revoked = "sessions.revoked";  // ok,
 inline constexpr std::string_view credentials_created = "credentials.created";
 inline constexpr std::string_view credentials_rotated = "credentials.rotated";
 inline constexpr std::string_view credentials_disabled = "credentials.disabled";
+inline constexpr std::string_view credentials_changed = "credentials.changed";  // ok, detail: the right changed
 inline constexpr std::string_view guest_exported = "guest.exported";
 inline constexpr std::string_view guest_erased = "guest.erased";
 }  // namespace audit_kind

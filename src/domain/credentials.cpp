@@ -58,7 +58,8 @@ core::result<new_partner> credentials::rotate_partner(core::partner_id id, core:
     const auto p = uow->partners().find(id);
     if (!p) return core::fail(core::errc::not_found, "partner " + std::to_string(id.value) + " does not exist");
     new_partner rotated{.id = id, .name = p->name, .merchants = p->merchants, .b2b = p->b2b,
-                        .partner_token = random_token(), .client_id = p->client_id, .client_secret = random_token()};
+                        .caller_reset_codes = p->caller_reset_codes, .partner_token = random_token(),
+                        .client_id = p->client_id, .client_secret = random_token()};
     uow->partners().rotate(id, digest(rotated.partner_token), digest(rotated.client_secret),
                            overlap > 0 ? now + overlap : 0);
     for (auto m : p->merchants)
@@ -76,6 +77,19 @@ core::result<void> credentials::disable_partner(core::partner_id id, const actor
     uow->partners().set_disabled(id, true);
     for (auto m : p->merchants)
         audit(*uow, m, who, audit_kind::credentials_disabled, "ok", std::nullopt, now, {{"partner_id", id.value}});
+    uow->commit();
+    return {};
+}
+
+core::result<void> credentials::set_caller_reset_codes(core::partner_id id, bool granted, const actor& who) {
+    const auto now = clock_.now();
+    auto uow = db_.begin(store::tx::write);
+    const auto p = uow->partners().find(id);
+    if (!p) return core::fail(core::errc::not_found, "partner " + std::to_string(id.value) + " does not exist");
+    uow->partners().set_caller_reset_codes(id, granted);
+    for (auto m : p->merchants)
+        audit(*uow, m, who, audit_kind::credentials_changed, "ok", std::nullopt, now,
+              {{"partner_id", id.value}, {"caller_reset_codes", granted}});
     uow->commit();
     return {};
 }
@@ -138,7 +152,8 @@ core::result<void> credentials::set_template(core::merchant_id id, const store::
 }
 
 core::result<new_partner> credentials::add_partner(std::string_view name,
-                                                   const std::vector<core::merchant_id>& merchants, bool b2b) {
+                                                   const std::vector<core::merchant_id>& merchants, bool b2b,
+                                                   bool caller_reset_codes) {
     if (name.empty() || name.size() > 200)
         return core::invalid("invalid partner", {{"name", "must be 1 to 200 bytes"}});
     if (merchants.empty()) return core::invalid("invalid partner", {{"merchant", "at least one is required"}});
@@ -152,15 +167,16 @@ core::result<new_partner> credentials::add_partner(std::string_view name,
             return core::fail(core::errc::not_found, "merchant " + std::to_string(m.value) + " does not exist");
 
     new_partner created{.name = std::string(name), .merchants = granted, .b2b = b2b,
-                        .partner_token = random_token(), .client_id = "gd_" + random_token(12),
-                        .client_secret = random_token()};
+                        .caller_reset_codes = caller_reset_codes, .partner_token = random_token(),
+                        .client_id = "gd_" + random_token(12), .client_secret = random_token()};
     store::partner p{.name = created.name, .client_id = created.client_id,
-                     .client_secret_hash = digest(created.client_secret), .b2b = b2b, .merchants = granted,
-                     .created_at = clock_.now()};
+                     .client_secret_hash = digest(created.client_secret), .b2b = b2b,
+                     .caller_reset_codes = caller_reset_codes, .merchants = granted, .created_at = clock_.now()};
     created.id = uow->partners().insert(p, digest(created.partner_token));
     for (auto m : granted)
         audit(*uow, m, {}, audit_kind::credentials_created, "ok", std::nullopt, p.created_at,
-              {{"credential", "partner"}, {"partner_id", created.id.value}, {"b2b", b2b}});
+              {{"credential", "partner"}, {"partner_id", created.id.value}, {"b2b", b2b},
+               {"caller_reset_codes", caller_reset_codes}});
     uow->commit();
     return created;
 }
@@ -215,7 +231,7 @@ core::result<basic_identity> credentials::authenticate_basic(std::string_view cl
     const bool previous = partner->previous_valid_until > clock_.now() &&
                           digests_equal(presented, partner->previous_client_secret_hash);
     if (!current && !previous) return refuse();
-    return basic_identity{partner->id, partner->b2b, partner->merchants};
+    return basic_identity{partner->id, partner->b2b, partner->caller_reset_codes, partner->merchants};
 }
 
 core::result<guest_session> credentials::authenticate_guest_token(std::string_view token,

@@ -28,6 +28,7 @@ struct bearer_identity {
 struct basic_identity {
     core::partner_id partner{0};
     bool b2b = false;
+    bool caller_reset_codes = false;  // may send its own resetCode
     std::vector<core::merchant_id> merchants;
 };
 
@@ -48,6 +49,7 @@ struct new_partner {
     std::string name;
     std::vector<core::merchant_id> merchants;
     bool b2b = false;
+    bool caller_reset_codes = false;
     std::string partner_token;  // shown once
     std::string client_id;
     std::string client_secret;  // shown once
@@ -95,9 +97,14 @@ public:
     /// kind or a malformed language; not_found for an unknown merchant or template.
     core::result<void> set_template(core::merchant_id id, const store::mail_template& t, bool remove);
 
-    /// Creates a partner granted the given merchants. not_found when a merchant does not exist.
+    /// Creates a partner granted the given merchants, with b2b rights and the right to choose reset codes when
+    /// asked. not_found when a merchant does not exist.
     core::result<new_partner> add_partner(std::string_view name, const std::vector<core::merchant_id>& merchants,
-                                          bool b2b);
+                                          bool b2b, bool caller_reset_codes = false);
+
+    /// Grants or withdraws the partner's right to send its own resetCode (a code it chose lets it complete a
+    /// reset without the guest's mailbox). not_found for an unknown partner.
+    core::result<void> set_caller_reset_codes(core::partner_id id, bool granted, const actor& who = {});
 
     /// Checks "<partner_token>:<hotel_token>" (the part after "Bearer "). unauthenticated when malformed,
     /// unknown, disabled, or the partner is not granted that merchant.

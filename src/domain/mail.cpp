@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <cctype>
 #include <ctime>
 
 namespace guestd::domain {
@@ -81,6 +82,23 @@ std::string fill(std::string text, const mail_context& ctx, bool french, bool es
     return text;
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+std::string url_encode(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out.push_back(ch);
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
+}
+
 /// True when text may travel as 7bit: ASCII only, no bare CR, and no line over 998 bytes (RFC 5322).
 bool fits_7bit(std::string_view text) {
     std::size_t line = 0;
@@ -139,6 +157,16 @@ std::string quoted_printable(std::string_view text) {
         }
     }
     return out;
+}
+
+std::string reset_link(std::string_view link_template, std::string_view public_url, core::merchant_id merchant,
+                       std::string_view code) {
+    std::string link = link_template.empty()
+                           ? std::string(public_url) + "/reset-password?merchant={merchant}&code={code}"
+                           : std::string(link_template);
+    replace_all(link, "{merchant}", std::to_string(merchant.value));
+    replace_all(link, "{code}", url_encode(code));
+    return link;
 }
 
 store::mail_template builtin_template(std::string_view kind, std::string_view language) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/clock.hpp"
+#include "core/ids.hpp"
 #include "store/records.hpp"
 
 #include <optional>
@@ -27,6 +28,12 @@ struct mail_context {
 /// message_id set; due now). A merchant template for the kind and language replaces the built-in text.
 store::outbox_message compose(std::string_view kind, const mail_context& ctx, core::unix_seconds now,
                               const std::optional<store::mail_template>& custom);
+
+/// The link of a reset email: the merchant's link template with {merchant} (its id) and {code} filled in,
+/// URL-encoded, or, without a template, guestd's own page `<public_url>/reset-password?merchant=<id>&code=<code>`.
+/// The merchant travels with the code because a code is only unique, and only looked up, within its merchant.
+std::string reset_link(std::string_view link_template, std::string_view public_url, core::merchant_id merchant,
+                       std::string_view code);
 
 /// The built-in template of a kind and language ("en" or "fr").
 store::mail_template builtin_template(std::string_view kind, std::string_view language);

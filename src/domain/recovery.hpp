@@ -28,7 +28,7 @@ struct reset_request {
     /// needed; an email beside another identifier counts as verification when the merchant asks for "email".
     std::vector<std::pair<identifier_kind, std::string>> identifiers;
     std::map<std::string, std::string> verification;  // Paytronix field name -> value supplied (email included)
-    std::optional<std::string> caller_code;         // sendGuestResetPasswordCode's resetCode
+    std::optional<std::string> caller_code;  // sendGuestResetPasswordCode's resetCode (the api checks the right)
     bool b2b = false;
     std::string client_address;
     actor who;  // for the audit trail
@@ -66,19 +66,22 @@ public:
     recovery(store::database& db, const core::clock& clock, const passwords& hasher, recovery_settings settings);
 
     /// Starts a reset: checks the verification fields, stores a code (hashed), voids older ones, and queues
-    /// the email in the same transaction. Never fails for anonymous callers except with more_info.
+    /// the email in the same transaction. Never fails for anonymous callers except with more_info. Whatever the
+    /// outcome, an anonymous request runs the same store operations in the same transaction, generates, hashes
+    /// and composes alike: neither the answer nor the work tells whether the account exists.
     reset_answer request(const reset_request& r);
 
-    /// Completes a reset with the code from the email: applies the merchant's password policy, sets the
-    /// password, revokes every session, spends the code, queues a "password changed" email. merchant, when
-    /// given, must be the code's. Errors: invalid_argument (policy), not_found (unknown code),
-    /// failed_precondition (expired, used or voided; detail "code:guestmanagement.reset_code_expired" /
-    /// "...reset_code_used"), resource_exhausted (too many attempts from this address).
-    core::result<void> complete(std::string_view code, std::string_view new_password, std::string_view client_address,
-                                std::optional<core::merchant_id> merchant = std::nullopt, const actor& who = {});
+    /// Completes a reset with the code from the email, within the merchant the code was issued for: applies the
+    /// merchant's password policy (before the code is looked up, so a refused password tells nothing about the
+    /// code), sets the password, revokes every session, spends the code, queues a "password changed" email.
+    /// Errors: resource_exhausted (too many attempts from this address; checked first), invalid_argument (the
+    /// policy; fields say why), not_found (no such code of that merchant), failed_precondition (expired, voided
+    /// or used; inspect() tells which).
+    core::result<void> complete(core::merchant_id merchant, std::string_view code, std::string_view new_password,
+                                std::string_view client_address, const actor& who = {});
 
-    /// What the page should show for a code, without spending it.
-    code_state inspect(std::string_view code);
+    /// What the page should show for a code of that merchant, without spending it.
+    code_state inspect(core::merchant_id merchant, std::string_view code);
 
     /// Counts one look-up of a code from client_address; the seconds to wait when the address has looked up
     /// too many lately (caller-chosen codes can be short, so probing them must be bounded), else 0.
@@ -87,7 +90,8 @@ public:
     /// Replaces the settings (the app learns the public URL only once the server is bound). Call before serving.
     void configure(recovery_settings settings) { settings_ = std::move(settings); }
 
-    /// Called after a transaction that queued an email commits (the app wakes the delivery worker).
+    /// Called after a transaction that queued an email commits (the app wakes the delivery worker), except after an
+    /// anonymous reset request: its email waits for the worker's next poll, so the answer's timing tells nothing.
     void on_mail_queued(std::function<void()> hook) { mail_queued_ = std::move(hook); }
 
 private:

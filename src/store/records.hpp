@@ -25,7 +25,7 @@ struct merchant {
     // Settings, changed with `guestd merchant set` and read on every request.
     int password_min_length = 8;
     std::vector<std::string> reset_verification_fields;  // Paytronix names: firstName, lastName, postalCode, ...
-    std::string reset_link_template;  // "https://hotel.example/reset?resetCode={code}"; "" = guestd's own page
+    std::string reset_link_template;  // "https://hotel.example/reset?hotel={merchant}&resetCode={code}"; "" = ours
     int reset_code_ttl = 600;         // seconds a reset code lives, 60 to 86400
     std::string mail_from;            // the From of the merchant's emails; "" = the server's default sender
     int audit_retention_days = 365;   // audit events older than this are purged (0 = keep forever)
@@ -42,7 +42,7 @@ struct mail_template {
     friend bool operator==(const mail_template&, const mail_template&) = default;
 };
 
-/// A password-reset request: the code is stored only as its digest.
+/// A password-reset request: the code is stored only as its digest, unique within the merchant.
 struct reset {
     std::int64_t id = 0;
     core::merchant_id merchant{0};
@@ -106,6 +106,9 @@ struct partner {
     secret_hash client_secret_hash;
     bool b2b = false;
     bool disabled = false;
+    // Granted by the operator: may send its own resetCode (sendGuestResetPasswordCode). A caller that chose the code
+    // can complete the reset without the guest's mailbox, so only the account of record's holder should have it.
+    bool caller_reset_codes = false;
     std::vector<core::merchant_id> merchants;  // granted merchants, ascending
     unix_seconds created_at = 0;
     // After a rotation the previous client secret keeps working until previous_valid_until (the overlap).

@@ -57,6 +57,8 @@ public:
                         unix_seconds old_valid_until) = 0;
     /// Disables (or re-enables) the partner; every lookup still returns it, with disabled set. false when unknown.
     virtual bool set_disabled(core::partner_id id, bool disabled) = 0;
+    /// Grants or withdraws the right to send caller-chosen reset codes. false when unknown.
+    virtual bool set_caller_reset_codes(core::partner_id id, bool granted) = 0;
     virtual std::vector<partner> list() = 0;
     /// A number that moves whenever a partner, a merchant or a grant between them changes, whoever changes it
     /// (another process, another node): what a partner and hotel token pair names holds as long as it is equal.
@@ -148,10 +150,11 @@ class reset_store {
 public:
     virtual ~reset_store() = default;
     /// Voids the account's live resets (voided_at = r.created_at) and inserts r (id assigned). already_exists
-    /// when a reset with the same code digest exists (a caller-chosen code used twice).
+    /// when a reset of r.merchant has the same code digest (a caller-chosen code used twice); another merchant's
+    /// reset with that digest is no conflict.
     virtual core::result<std::int64_t> replace(const reset& r) = 0;
-    /// The reset with that code digest, in any state.
-    virtual std::optional<reset> find_by_code(const secret_hash& code_hash) = 0;
+    /// The reset of merchant m with that code digest, in any state; another merchant's is never found.
+    virtual std::optional<reset> find_by_code(core::merchant_id m, const secret_hash& code_hash) = 0;
     /// Marks it used; false when it was already used or voided (a concurrent completion won).
     virtual bool mark_used(std::int64_t id, unix_seconds now) = 0;
     /// Voids every live reset of the account; returns how many.

@@ -152,8 +152,8 @@ TEST_F(CredentialStuffing, HydraGuessingResetCodesIsThrottledAndTheGuestStillCom
     }
     const std::string chosen = "Brand-new-pass-77";
     const auto [out, code] = hydra(list, "guest",
-                                   "/reset-password:code=^PASS^&password=" + chosen + "&password_confirm=" + chosen +
-                                       ":S=has been changed");
+                                   "/reset-password:merchant=1234&code=^PASS^&password=" + chosen +
+                                       "&password_confirm=" + chosen + ":S=has been changed");
     SCOPED_TRACE("hydra said:\n" + out);
     EXPECT_TRUE(hydra_completed(out, code)) << "exit code " << code;
     EXPECT_NE(out.find("0 valid password found"), std::string::npos);
@@ -163,7 +163,7 @@ TEST_F(CredentialStuffing, HydraGuessingResetCodesIsThrottledAndTheGuestStillCom
 
     // The guest, on another address, completes the reset with the code from the email.
     raw_socket guest_socket(port_of(server_->base_url()), "127.0.0.2");
-    const std::string form = "code=" + url_encode(real_code) + "&password=" + url_encode(new_password) +
+    const std::string form = "merchant=1234&code=" + url_encode(real_code) + "&password=" + url_encode(new_password) +
                              "&password_confirm=" + url_encode(new_password);
     ASSERT_TRUE(guest_socket.send("POST /reset-password HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                                   "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +

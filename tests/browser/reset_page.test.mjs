@@ -111,7 +111,7 @@ async function resetLinkFromSpool(spool) {
     const names = (await fs.readdir(spool).catch(() => [])).filter((n) => n.endsWith('.eml'));
     if (names.length > 0) {
       const message = partBodies(await fs.readFile(path.join(spool, names[0]), 'utf8'));
-      const match = /http:\/\/127\.0\.0\.1:\d+\/reset-password\?code=[^\s"<>&]+/.exec(message);
+      const match = /http:\/\/127\.0\.0\.1:\d+\/reset-password\?merchant=\d+&code=[^\s"<>&]+/.exec(message);
       assert.ok(match, `no reset link in the email:\n${message}`);
       return match[0];
     }
@@ -190,7 +190,7 @@ test('a guest resets the password from the emailed link', { timeout: 180_000 }, 
   assert.equal(requested.status, 200, JSON.stringify(requested.body));
   assert.equal(requested.body.result, 'success');
   const link = await resetLinkFromSpool(path.join(dir, 'mail'));
-  assert.ok(link.startsWith(`${baseUrl}/reset-password?code=`), link);
+  assert.ok(link.startsWith(`${baseUrl}/reset-password?merchant=${merchantId}&code=`), link);
 
   // The form names the merchant as text and loads its stylesheet despite the strict CSP
   const page = await open(link);
@@ -202,6 +202,7 @@ test('a guest resets the password from the emailed link', { timeout: 180_000 }, 
   assert.equal(await page.locator('#password').getAttribute('autocomplete'), 'new-password');
   assert.equal(await page.locator('#password').getAttribute('minlength'), '8');
   assert.equal(await page.locator('input[type=hidden][name=code]').count(), 1);
+  assert.equal(await page.locator('input[type=hidden][name=merchant]').getAttribute('value'), String(merchantId));
   assert.equal(await page.getByLabel('New password', { exact: true }).count(), 1, 'labelled inputs');
   assert.equal(await page.getByLabel('Repeat the new password').count(), 1, 'labelled inputs');
   const formWidth = (await page.locator('form').boundingBox()).width;
@@ -264,7 +265,7 @@ test('a guest resets the password from the emailed link', { timeout: 180_000 }, 
 });
 
 test('an unknown code shows no form', async () => {
-  const page = await open(`${baseUrl}/reset-password?code=not-a-code-we-ever-sent`);
+  const page = await open(`${baseUrl}/reset-password?merchant=${merchantId}&code=not-a-code-we-ever-sent`);
   assert.equal(await page.locator('h1').textContent(), 'This link is not valid');
   assert.equal(await page.locator('form').count(), 0);
   assert.ok(!(await page.content()).includes('not-a-code-we-ever-sent'), 'the code is not echoed');

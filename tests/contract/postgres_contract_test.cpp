@@ -258,6 +258,68 @@ TEST_F(PostgresDatabase, FailingMigrationAppliesNothing) {
               0);
 }
 
+TEST_F(PostgresDatabase, VersionTwoDatabaseUpgradesItsResetsToCodesUniquePerMerchantAndItsPartnersWithoutTheRight) {
+    // Build a database as guestd with V001 and V002 left it: two merchants, an account at each, their resets (one
+    // used), and a partner granted both.
+    const auto migrations = store::postgres::embedded_migrations();
+    ASSERT_GE(migrations.size(), 4u);
+    ASSERT_EQ(store::postgres::label(migrations[2]), "V003__reset_codes_per_merchant");
+    ASSERT_EQ(store::postgres::label(migrations[3]), "V004__partner_caller_reset_codes");
+    {
+        store::postgres::connection c({.conninfo = db_.conninfo()});
+        store::postgres::migrate(c, clock_, migrations.first(2));
+    }
+    admin(db_.name()).exec(R"sql(
+        INSERT INTO merchants (id, name, hotel_token_hash, created_at)
+        VALUES (7, 'Hotel A', 'a', 1), (8, 'Hotel B', 'b', 1);
+        INSERT INTO partners (name, token_hash, client_id, client_secret_hash, b2b, created_at)
+        VALUES ('Old Partner', 'pt', 'old-client', 'secret', true, 1);
+        INSERT INTO partner_merchants (partner_id, merchant_id) SELECT id, m FROM partners, (VALUES (7), (8)) v(m);
+        INSERT INTO guests (id, merchant_id, email, email_norm, created_at, updated_at)
+        VALUES (70, 7, 'a@example.com', 'a@example.com', 1, 1), (80, 8, 'b@example.com', 'b@example.com', 1, 1);
+        INSERT INTO accounts (id, merchant_id, guest_id, username, username_norm, printed_card_number, password_hash,
+                              created_at, password_changed_at)
+        VALUES (1000001, 7, 70, 'a', 'a', '6000000000000001', 'h', 1, 1),
+               (1000002, 8, 80, 'b', 'b', '6000000000000002', 'h', 1, 1);
+        INSERT INTO resets (id, merchant_id, account_id, code_hash, created_at, expires_at, used_at, voided_at)
+        VALUES (500, 7, 1000001, 'c0', 10, 610, 20, NULL), (501, 8, 1000002, 'c1', 11, 611, NULL, NULL);
+    )sql");
+
+    // Open it with this binary: every reset keeps its id, merchant, account and state, and is found within its
+    // merchant only; the partner keeps its rights and has not the new one.
+    auto db = open();
+    EXPECT_EQ(admin(db_.name()).number("SELECT max(version) FROM schema_migrations"), migrations.back().version);
+    {
+        auto u = db->begin(store::tx::read);
+        const auto used = u->resets().find_by_code(core::merchant_id{7}, "c0");
+        ASSERT_TRUE(used.has_value());
+        EXPECT_EQ(used->id, 500);
+        EXPECT_EQ(used->account, core::account_id{1'000'001});
+        EXPECT_EQ(used->used_at, std::optional<core::unix_seconds>(20));
+        const auto live = u->resets().find_by_code(core::merchant_id{8}, "c1");
+        ASSERT_TRUE(live.has_value());
+        EXPECT_EQ(live->id, 501);
+        EXPECT_FALSE(live->used_at.has_value());
+        EXPECT_FALSE(u->resets().find_by_code(core::merchant_id{8}, "c0").has_value());
+        EXPECT_FALSE(u->resets().find_by_code(core::merchant_id{7}, "c1").has_value());
+        const auto p = u->partners().find_by_client_id("old-client");
+        ASSERT_TRUE(p.has_value());
+        EXPECT_TRUE(p->b2b);
+        EXPECT_FALSE(p->caller_reset_codes);
+    }
+
+    // A digest taken at one merchant is free at the other, and still unique within it.
+    auto u = db->begin(store::tx::write);
+    store::reset r{.merchant = core::merchant_id{8}, .account = core::account_id{1'000'002}, .code_hash = "c0",
+                   .created_at = 30, .expires_at = 630};
+    EXPECT_TRUE(u->resets().replace(r).has_value());
+    r.code_hash = "c1";
+    const auto taken = u->resets().replace(r);
+    ASSERT_FALSE(taken.has_value());
+    EXPECT_EQ(taken.error().code, core::errc::already_exists);
+    u->commit();
+}
+
 TEST_F(PostgresDatabase, AccountIdsStartAtAccountNumberOneMillionAndOne) {
     auto db = open();
     add_merchant(*db, 1);
@@ -425,6 +487,29 @@ TEST_F(PostgresDatabase, ConnectionLostInsideAUnitIsATransientErrorAndTheNextUni
     EXPECT_TRUE(transient);
     u.reset();
     EXPECT_EQ(db->begin(store::tx::read)->merchants().list().size(), 1u);
+}
+
+TEST_F(PostgresDatabase, AConnectionToAServerTurnedReadOnlyGivesATransientErrorAndIsNotReused) {
+    // One connection at most, so that a connection kept after the error would be the next unit's.
+    auto db = open(5000, 1);
+    add_merchant(*db, 1);
+
+    // The server turns read-only for new sessions, as a node that came back as a standby is (SQLSTATE 25006).
+    admin a;
+    a.exec("ALTER DATABASE " + db_.name() + " SET default_transaction_read_only = on");
+    kill_connections();
+    bool transient = false;
+    EXPECT_THAT(what_thrown([&] {
+                    auto u = db->begin(store::tx::write);
+                    (void)u->merchants().insert({core::merchant_id{2}, "Hotel", 0, 8}, "token-2");
+                },
+                            &transient),
+                ::testing::HasSubstr("25006"));
+    EXPECT_TRUE(transient);
+
+    // Writable again: the read-only connection was closed, and the next unit opens one that is not.
+    a.exec("ALTER DATABASE " + db_.name() + " RESET default_transaction_read_only");
+    EXPECT_NO_THROW(add_merchant(*db, 2));
 }
 
 TEST_F(PostgresDatabase, PingAndUnitsFailWhileTheDatabaseIsUnreachableAndRecoverByThemselves) {

@@ -696,6 +696,78 @@ TEST_F(SqliteDatabase, VersionThreeDatabaseUpgradesItsReservationsKeepingEveryRo
     EXPECT_THAT(what_thrown([&] { u->reservations().upsert(r); }), ::testing::HasSubstr("FOREIGN KEY"));
 }
 
+TEST_F(SqliteDatabase, VersionFiveDatabaseUpgradesItsResetsToCodesUniquePerMerchantAndItsPartnersWithoutTheRight) {
+    // Build a database as guestd with V001 to V005 left it: two merchants, an account at each, their resets (one
+    // used), and a partner granted both.
+    const auto migrations = store::sqlite::embedded_migrations();
+    ASSERT_GE(migrations.size(), 7u);
+    ASSERT_EQ(store::sqlite::label(migrations[5]), "V006__reset_codes_per_merchant");
+    ASSERT_EQ(store::sqlite::label(migrations[6]), "V007__partner_caller_reset_codes");
+    {
+        store::sqlite::connection c(file_.string(), {});
+        store::sqlite::migrate(c, clock_, migrations.first(5));
+    }
+    raw_exec(file_, R"sql(
+        INSERT INTO merchants (id, name, hotel_token_hash, created_at)
+        VALUES (7, 'Hotel A', X'61', 1), (8, 'Hotel B', X'62', 1);
+        INSERT INTO partners (name, token_hash, client_id, client_secret_hash, b2b, created_at)
+        VALUES ('Old Partner', X'7074', 'old-client', X'736563726574', 1, 1);
+        INSERT INTO partner_merchants (partner_id, merchant_id) VALUES (1, 7), (1, 8);
+        INSERT INTO guests (id, merchant_id, email, email_norm, created_at, updated_at)
+        VALUES (70, 7, 'a@example.com', 'a@example.com', 1, 1), (80, 8, 'b@example.com', 'b@example.com', 1, 1);
+        INSERT INTO accounts (id, merchant_id, guest_id, username, username_norm, printed_card_number, password_hash,
+                              created_at, password_changed_at)
+        VALUES (1000001, 7, 70, 'a', 'a', '6000000000000001', 'h', 1, 1),
+               (1000002, 8, 80, 'b', 'b', '6000000000000002', 'h', 1, 1);
+        INSERT INTO resets (id, merchant_id, account_id, code_hash, created_at, expires_at, used_at, voided_at)
+        VALUES (500, 7, 1000001, X'6330', 10, 610, 20, NULL), (501, 8, 1000002, X'6331', 11, 611, NULL, NULL);
+    )sql");
+
+    // Open it with this binary: every reset keeps its id, merchant, account and state, and is found within its
+    // merchant only.
+    auto db = store::sqlite::open(options_for(file_), clock_);
+    EXPECT_EQ(raw_count(file_, "SELECT max(version) FROM schema_migrations"), migrations.back().version);
+    EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM sqlite_schema WHERE name = 'new_resets'"), 0);
+    EXPECT_EQ(raw_count(file_, "SELECT count(*) FROM pragma_index_list('resets') WHERE name = 'resets_by_account'"), 1);
+    {
+        auto u = db->begin(store::tx::read);
+        const auto used = u->resets().find_by_code(core::merchant_id{7}, "c0");
+        ASSERT_TRUE(used.has_value());
+        EXPECT_EQ(used->id, 500);
+        EXPECT_EQ(used->merchant, core::merchant_id{7});
+        EXPECT_EQ(used->account, core::account_id{1'000'001});
+        EXPECT_EQ(used->created_at, 10);
+        EXPECT_EQ(used->expires_at, 610);
+        EXPECT_EQ(used->used_at, std::optional<core::unix_seconds>(20));
+        EXPECT_FALSE(used->voided_at.has_value());
+        const auto live = u->resets().find_by_code(core::merchant_id{8}, "c1");
+        ASSERT_TRUE(live.has_value());
+        EXPECT_EQ(live->id, 501);
+        EXPECT_EQ(live->account, core::account_id{1'000'002});
+        EXPECT_FALSE(u->resets().find_by_code(core::merchant_id{8}, "c0").has_value());
+        EXPECT_FALSE(u->resets().find_by_code(core::merchant_id{7}, "c1").has_value());
+
+        // The partner keeps its rights, and has not the new one.
+        const auto p = u->partners().find_by_client_id("old-client");
+        ASSERT_TRUE(p.has_value());
+        EXPECT_TRUE(p->b2b);
+        EXPECT_FALSE(p->caller_reset_codes);
+    }
+
+    // A digest taken at one merchant is free at the other, still unique within it, and the foreign key holds.
+    auto u = db->begin(store::tx::write);
+    store::reset r{.merchant = core::merchant_id{8}, .account = core::account_id{1'000'002}, .code_hash = "c0",
+                   .created_at = 30, .expires_at = 630};
+    EXPECT_TRUE(u->resets().replace(r).has_value());
+    r.code_hash = "c1";
+    const auto taken = u->resets().replace(r);
+    ASSERT_FALSE(taken.has_value());
+    EXPECT_EQ(taken.error().code, core::errc::already_exists);
+    r.code_hash = "c2";
+    r.account = core::account_id{1'000'001};  // an account of merchant 7, with merchant 8
+    EXPECT_THAT(what_thrown([&] { (void)u->resets().replace(r); }), ::testing::HasSubstr("FOREIGN KEY"));
+}
+
 TEST_F(SqliteDatabase, MigrationThatLeavesAForeignKeyWithoutItsParentAppliesNothing) {
     // Migrations run with foreign keys off (so a table can be rebuilt), and every key is checked before the commit.
     const store::sqlite::migration dangling[] = {

@@ -505,6 +505,7 @@ TEST_P(PartnerStore, InsertThenFindRoundTripsEveryField) {
         p.client_secret_hash = secret_hash;
         p.b2b = true;
         p.disabled = true;
+        p.caller_reset_codes = true;
         p.merchants = {merchant_id{3}, merchant_id{1}};
         return u.partners().insert(p, std::string("tok\x00en", 6));
     });
@@ -517,6 +518,7 @@ TEST_P(PartnerStore, InsertThenFindRoundTripsEveryField) {
     EXPECT_EQ(p->client_secret_hash, secret_hash);
     EXPECT_TRUE(p->b2b);
     EXPECT_TRUE(p->disabled);
+    EXPECT_TRUE(p->caller_reset_codes);
     EXPECT_EQ(p->merchants, (std::vector{merchant_id{1}, merchant_id{3}}));
     EXPECT_EQ(p->created_at, 1'700'000'456);
 }
@@ -528,6 +530,7 @@ TEST_P(PartnerStore, DefaultFlagsRoundTripAsFalse) {
     ASSERT_TRUE(p.has_value());
     EXPECT_FALSE(p->b2b);
     EXPECT_FALSE(p->disabled);
+    EXPECT_FALSE(p->caller_reset_codes);
 }
 
 TEST_P(PartnerStore, FindByTokenAndByClientIdSelectTheRightPartner) {
@@ -681,6 +684,27 @@ TEST_P(PartnerStore, SetDisabledFlagsThePartnerAndEveryLookupStillReturnsIt) {
     EXPECT_FALSE(write([&](unit_of_work& u) { return u.partners().set_disabled(partner_id{b.value + 100}, true); }));
 }
 
+TEST_P(PartnerStore, SetCallerResetCodesGrantsAndWithdrawsTheRightSeenByEveryLookup) {
+    add_merchant(1);
+    const auto a = add_partner("a", {merchant_id{1}});
+    const auto b = add_partner("b", {merchant_id{1}});
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().set_caller_reset_codes(a, true); }));
+    read([&](unit_of_work& u) {
+        EXPECT_TRUE(u.partners().find(a)->caller_reset_codes);
+        EXPECT_TRUE(u.partners().find_by_token("token-a")->caller_reset_codes);
+        EXPECT_TRUE(u.partners().find_by_client_id("a")->caller_reset_codes);
+        const auto all = u.partners().list();
+        EXPECT_EQ(std::ranges::count_if(all, [](const auto& p) { return p.caller_reset_codes; }), 1);
+        EXPECT_FALSE(u.partners().find(b)->caller_reset_codes);
+        return 0;
+    });
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().set_caller_reset_codes(a, false); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.partners().find(a); })->caller_reset_codes);
+    EXPECT_FALSE(
+        write([&](unit_of_work& u) { return u.partners().set_caller_reset_codes(partner_id{b.value + 100}, true); }));
+}
+
 // What domain::credentials relies on to reuse a token pair's answer: the generation moves with every committed
 // change to merchants, partners and grants, whoever makes it, and with nothing else.
 TEST_P(PartnerStore, CredentialsGenerationMovesWithEveryCredentialChangeAndNothingElse) {
@@ -709,6 +733,8 @@ TEST_P(PartnerStore, CredentialsGenerationMovesWithEveryCredentialChangeAndNothi
     EXPECT_TRUE(moved()) << "partner rotated";
     EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().set_disabled(a, true); }));
     EXPECT_TRUE(moved()) << "partner disabled";
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.partners().set_caller_reset_codes(a, true); }));
+    EXPECT_TRUE(moved()) << "partner granted caller reset codes";
 
     // Reads, guests and a rolled-back change leave it where it was.
     EXPECT_TRUE(read([](unit_of_work& u) { return u.partners().find_by_token("token-a2"); }).has_value());
@@ -1070,7 +1096,7 @@ TEST_P(GuestStore, EraseDeletesEverythingOfTheGuestButItsAuditEvents) {
         EXPECT_FALSE(u->accounts().find_by_card(m, "6000000000000001").has_value());
         EXPECT_FALSE(u->sessions().find("session-zoe").has_value());
         EXPECT_THAT(u->sessions().list_for_account(gone_account), IsEmpty());
-        EXPECT_FALSE(u->resets().find_by_code("code-zoe").has_value());
+        EXPECT_FALSE(u->resets().find_by_code(m, "code-zoe").has_value());
         EXPECT_THAT(u->resets().list_for_account(gone_account), IsEmpty());
         EXPECT_FALSE(u->reservations().find(m, "BK-zoe").has_value());
         EXPECT_FALSE(u->reservations().find(m, "BK-zoe-X").has_value());
@@ -1089,7 +1115,7 @@ TEST_P(GuestStore, EraseDeletesEverythingOfTheGuestButItsAuditEvents) {
         EXPECT_EQ(u->guests().find_by_reference(m, "C-yan")->id, kept);
         EXPECT_EQ(u->accounts().find_by_guest(m, kept)->id, kept_account);
         EXPECT_TRUE(u->sessions().find("session-yan").has_value());
-        EXPECT_TRUE(u->resets().find_by_code("code-yan").has_value());
+        EXPECT_TRUE(u->resets().find_by_code(m, "code-yan").has_value());
         const auto bookings = u->reservations().list_all(m, kept);
         EXPECT_THAT(references(bookings), ElementsAre("BK-yan-X", "BK-yan"));
         ASSERT_EQ(bookings.size(), 2u);
@@ -1666,7 +1692,7 @@ TEST_P(ResetStore, ReplaceThenFindByCodeRoundTripsEveryField) {
     const auto id = write([&](unit_of_work& u) { return u.resets().replace(r); });
     ASSERT_TRUE(id.has_value());
 
-    const auto found = read([&](unit_of_work& u) { return u.resets().find_by_code(code_hash); });
+    const auto found = read([&](unit_of_work& u) { return u.resets().find_by_code(m, code_hash); });
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->id, *id);
     EXPECT_EQ(found->merchant, m);
@@ -1677,7 +1703,7 @@ TEST_P(ResetStore, ReplaceThenFindByCodeRoundTripsEveryField) {
     EXPECT_FALSE(found->used_at.has_value());
     EXPECT_FALSE(found->voided_at.has_value());
 
-    EXPECT_FALSE(read([&](unit_of_work& u) { return u.resets().find_by_code(code_hash.substr(0, 31)); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.resets().find_by_code(m, code_hash.substr(0, 31)); }));
 }
 
 TEST_P(ResetStore, ReplaceVoidsTheOlderLiveResetAndLeavesUsedAndExpiredOnesAlone) {
@@ -1687,7 +1713,7 @@ TEST_P(ResetStore, ReplaceVoidsTheOlderLiveResetAndLeavesUsedAndExpiredOnesAlone
     const core::unix_seconds t = 1'700'000'000;
     write([&](unit_of_work& u) {
         EXPECT_TRUE(u.resets().replace(reset_of(m, a, "used", t - 2000)).has_value());
-        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code("used")->id, t - 1900));
+        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code(m, "used")->id, t - 1900));
         EXPECT_TRUE(u.resets().replace(reset_of(m, a, "expired", t - 1000)).has_value());  // expired at t - 400
         EXPECT_TRUE(u.resets().replace(reset_of(m, a, "older", t - 100)).has_value());
         EXPECT_TRUE(u.resets().replace(reset_of(m, b, "other account", t - 100)).has_value());
@@ -1696,13 +1722,13 @@ TEST_P(ResetStore, ReplaceVoidsTheOlderLiveResetAndLeavesUsedAndExpiredOnesAlone
     EXPECT_TRUE(write([&](unit_of_work& u) { return u.resets().replace(reset_of(m, a, "newer", t)); }).has_value());
 
     read([&](unit_of_work& u) {
-        EXPECT_EQ(u.resets().find_by_code("older")->voided_at, std::optional(t));
-        const auto used = u.resets().find_by_code("used");
+        EXPECT_EQ(u.resets().find_by_code(m, "older")->voided_at, std::optional(t));
+        const auto used = u.resets().find_by_code(m, "used");
         EXPECT_EQ(used->used_at, std::optional(t - 1900));
         EXPECT_FALSE(used->voided_at.has_value());
-        EXPECT_FALSE(u.resets().find_by_code("expired")->voided_at.has_value());
-        EXPECT_FALSE(u.resets().find_by_code("other account")->voided_at.has_value());
-        const auto newer = u.resets().find_by_code("newer");
+        EXPECT_FALSE(u.resets().find_by_code(m, "expired")->voided_at.has_value());
+        EXPECT_FALSE(u.resets().find_by_code(m, "other account")->voided_at.has_value());
+        const auto newer = u.resets().find_by_code(m, "newer");
         EXPECT_FALSE(newer->voided_at.has_value());
         EXPECT_FALSE(newer->used_at.has_value());
         return 0;
@@ -1726,14 +1752,52 @@ TEST_P(ResetStore, DuplicateCodeIsAlreadyExistsAndVoidsNothing) {
         EXPECT_EQ(again.error().code, errc::already_exists);
     }
     read([&](unit_of_work& u) {
-        const auto first = u.resets().find_by_code("chosen-by-caller");
+        const auto first = u.resets().find_by_code(m, "chosen-by-caller");
         EXPECT_EQ(first->account, a);
         EXPECT_EQ(first->created_at, 1'700'000'000);
         EXPECT_FALSE(first->voided_at.has_value());
-        EXPECT_FALSE(u.resets().find_by_code("b-live")->voided_at.has_value());
+        EXPECT_FALSE(u.resets().find_by_code(m, "b-live")->voided_at.has_value());
         EXPECT_EQ(u.resets().count_since(a, 0), 1);
         return 0;
     });
+}
+
+// Issue 13: a caller-chosen code taken at one merchant must neither block nor reveal the same code at another.
+TEST_P(ResetStore, ACodeIsUniqueAndFoundOnlyWithinItsMerchant) {
+    const auto m = add_merchant(1);
+    const auto other = add_merchant(2);
+    const auto a = add_account(m, add_guest(m, "ola@example.com"), "6000000000000001", "ola");
+    const auto b = add_account(other, add_guest(other, "ola@example.com"), "6000000000000002", "ola");
+    const core::unix_seconds t = 1'700'000'000;
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.resets().replace(reset_of(m, a, "shared-code", t)); }));
+
+    // The same digest at the other merchant is no conflict, and voids nothing of the first.
+    const auto second =
+        write([&](unit_of_work& u) { return u.resets().replace(reset_of(other, b, "shared-code", t + 1)); });
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    read([&](unit_of_work& u) {
+        const auto mine = u.resets().find_by_code(m, "shared-code");
+        const auto theirs = u.resets().find_by_code(other, "shared-code");
+        EXPECT_EQ(mine->account, a);
+        EXPECT_EQ(mine->merchant, m);
+        EXPECT_FALSE(mine->voided_at.has_value());
+        EXPECT_EQ(theirs->account, b);
+        EXPECT_EQ(theirs->merchant, other);
+        EXPECT_EQ(theirs->id, *second);
+        return 0;
+    });
+
+    // A code of one merchant is not found through the other, nor through a merchant that does not exist.
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.resets().replace(reset_of(m, a, "only-at-one", t + 2)); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.resets().find_by_code(other, "only-at-one"); }));
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.resets().find_by_code(merchant_id{3}, "only-at-one"); }));
+    EXPECT_TRUE(read([&](unit_of_work& u) { return u.resets().find_by_code(m, "only-at-one"); }));
+
+    // Within one merchant a digest is still unique.
+    const auto again =
+        write([&](unit_of_work& u) { return u.resets().replace(reset_of(other, b, "shared-code", t + 3)); });
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().code, errc::already_exists);
 }
 
 TEST_P(ResetStore, MarkUsedSucceedsOnceOnly) {
@@ -1743,7 +1807,7 @@ TEST_P(ResetStore, MarkUsedSucceedsOnceOnly) {
 
     EXPECT_TRUE(write([&](unit_of_work& u) { return u.resets().mark_used(id, 1'700'000'060); }));
     EXPECT_FALSE(write([&](unit_of_work& u) { return u.resets().mark_used(id, 1'700'000'070); }));
-    EXPECT_EQ(read([&](unit_of_work& u) { return u.resets().find_by_code("code"); })->used_at,
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.resets().find_by_code(m, "code"); })->used_at,
               std::optional<core::unix_seconds>(1'700'000'060));
     EXPECT_FALSE(write([&](unit_of_work& u) { return u.resets().mark_used(id + 1000, 1'700'000'080); }));
 }
@@ -1755,7 +1819,7 @@ TEST_P(ResetStore, MarkUsedOnAVoidedResetIsFalse) {
     const auto newer = *write([&](unit_of_work& u) { return u.resets().replace(reset_of(m, a, "new", 1'700'000'030)); });
 
     EXPECT_FALSE(write([&](unit_of_work& u) { return u.resets().mark_used(older, 1'700'000'040); }));
-    EXPECT_FALSE(read([&](unit_of_work& u) { return u.resets().find_by_code("old"); })->used_at.has_value());
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.resets().find_by_code(m, "old"); })->used_at.has_value());
 
     EXPECT_EQ(write([&](unit_of_work& u) { return u.resets().void_all(a, 1'700'000'050); }), 1);
     EXPECT_FALSE(write([&](unit_of_work& u) { return u.resets().mark_used(newer, 1'700'000'060); }));
@@ -1769,20 +1833,20 @@ TEST_P(ResetStore, VoidAllVoidsEveryLiveResetOfTheAccountOnly) {
     write([&](unit_of_work& u) {
         // a has one used and one live reset; b has a live one.
         ASSERT_TRUE(u.resets().replace(reset_of(m, a, "a-used", t - 300)).has_value());
-        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code("a-used")->id, t - 250));
+        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code(m, "a-used")->id, t - 250));
         ASSERT_TRUE(u.resets().replace(reset_of(m, a, "a-live", t - 200)).has_value());
         ASSERT_TRUE(u.resets().replace(reset_of(m, b, "b-live", t - 200)).has_value());
     });
 
     EXPECT_EQ(write([&](unit_of_work& u) { return u.resets().void_all(a, t); }), 1);
     read([&](unit_of_work& u) {
-        EXPECT_EQ(u.resets().find_by_code("a-live")->voided_at, std::optional(t));
-        EXPECT_FALSE(u.resets().find_by_code("a-used")->voided_at.has_value());
-        EXPECT_FALSE(u.resets().find_by_code("b-live")->voided_at.has_value());
+        EXPECT_EQ(u.resets().find_by_code(m, "a-live")->voided_at, std::optional(t));
+        EXPECT_FALSE(u.resets().find_by_code(m, "a-used")->voided_at.has_value());
+        EXPECT_FALSE(u.resets().find_by_code(m, "b-live")->voided_at.has_value());
         return 0;
     });
     EXPECT_EQ(write([&](unit_of_work& u) { return u.resets().void_all(a, t + 1); }), 0);
-    EXPECT_EQ(read([&](unit_of_work& u) { return u.resets().find_by_code("a-live"); })->voided_at, std::optional(t));
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.resets().find_by_code(m, "a-live"); })->voided_at, std::optional(t));
 }
 
 TEST_P(ResetStore, CountSinceCountsResetsCreatedAtOrAfterTheBoundary) {
@@ -1794,7 +1858,7 @@ TEST_P(ResetStore, CountSinceCountsResetsCreatedAtOrAfterTheBoundary) {
         for (const auto& [code, at] : {std::pair{"r1", t - 3601}, {"r2", t - 3600}, {"r3", t - 1800}, {"r4", t}}) {
             EXPECT_TRUE(u.resets().replace(reset_of(m, a, code, at)).has_value());
         }
-        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code("r4")->id, t));
+        EXPECT_TRUE(u.resets().mark_used(u.resets().find_by_code(m, "r4")->id, t));
         EXPECT_TRUE(u.resets().replace(reset_of(m, b, "other", t)).has_value());
     });
 

@@ -1,6 +1,7 @@
 // Completing a password reset against the real binary: completeGuestResetPassword and the hosted page, what a
 // completion changes (password, sessions, the notice email), voided, spent, unknown and expired codes, the password
-// policy, the per-address attempt limit, the code TTL bounds, and that no secret reaches the server's logs.
+// policy (checked before the code), one answer for unknown, expired and used codes, the per-address attempt limit,
+// the code TTL bounds, and that no secret reaches the server's logs.
 #include "integration/paytronix_fixture.hpp"
 
 #include <boost/json.hpp>
@@ -60,7 +61,7 @@ TEST_F(ResetCompletion, SetsThePasswordRevokesSessionsAndSendsANotice) {
 TEST_F(ResetCompletion, ACodeWorksOnce) {
     const std::string code = reset_code_for(john);
     EXPECT_TRUE(is_completed(complete_reset(code, new_password)));
-    EXPECT_TRUE(is_failure(complete_reset(code, "another passphrase 77"), 200, "guestmanagement.reset_code_used"));
+    EXPECT_TRUE(is_failure(complete_reset(code, "another passphrase 77"), 200, "guestmanagement.invalid_reset_code"));
     EXPECT_TRUE(has_status(login_call(john, new_password), 200)) << "the refused second use changed nothing";
 }
 
@@ -68,7 +69,7 @@ TEST_F(ResetCompletion, ANewerRequestVoidsTheOlderCode) {
     const std::string first = reset_code_for(john, 1);
     const std::string second = reset_code_for(john, 2);
     ASSERT_NE(first, second);
-    EXPECT_TRUE(is_failure(complete_reset(first, new_password), 200, "guestmanagement.reset_code_expired"));
+    EXPECT_TRUE(is_failure(complete_reset(first, new_password), 200, "guestmanagement.invalid_reset_code"));
     EXPECT_TRUE(has_status(login_call(john, password), 200));
     EXPECT_TRUE(is_completed(complete_reset(second, new_password)));
     EXPECT_TRUE(has_status(login_call(john, new_password), 200));
@@ -127,8 +128,37 @@ TEST_F(ResetCompletion, AnExpiredCodeIsRefused) {
     merchant_set(1234, {"--reset-code-ttl", "60"});
     const std::string code = reset_code_for(john);
     std::this_thread::sleep_for(61s);
-    EXPECT_TRUE(is_failure(complete_reset(code, new_password), 200, "guestmanagement.reset_code_expired"));
+    EXPECT_TRUE(is_failure(complete_reset(code, new_password), 200, "guestmanagement.invalid_reset_code"));
     EXPECT_TRUE(has_status(login_call(john, password), 200));
+}
+
+TEST_F(ResetCompletion, UnknownExpiredAndUsedCodesGetOneAnswer) {
+    // A used code, a code voided by a newer request (expired), and a code nobody sent: the same bytes, so the
+    // answer never tells that a code, and so an account, exists.
+    const std::string used = reset_code_for(john, 1);
+    ASSERT_TRUE(is_completed(complete_reset(used, new_password)));
+    const std::string voided = reset_code_for(john, 3);  // the password-changed notice was the 2nd email
+    ASSERT_FALSE(reset_code_for(john, 4).empty());
+    const http_response unknown = complete_reset("no-such-code-0123456789", "another passphrase 77");
+    EXPECT_TRUE(is_failure(unknown, 200, "guestmanagement.invalid_reset_code"));
+    for (const std::string& code : {used, voided}) {
+        const http_response r = complete_reset(code, "another passphrase 77");
+        EXPECT_EQ(r.status, unknown.status) << code;
+        EXPECT_EQ(r.body, unknown.body) << code;
+        EXPECT_EQ(stable_headers(r), stable_headers(unknown)) << code;
+    }
+    EXPECT_TRUE(has_status(login_call(john, new_password), 200)) << "the refused codes changed nothing";
+}
+
+TEST_F(ResetCompletion, AWeakPasswordIsRefusedBeforeTheCodeIsLookedUp) {
+    // The policy answers first, alike for a live code and for none: a refused password tells nothing of the code.
+    const std::string code = reset_code_for(john);
+    const http_response live = complete_reset(code, "password");
+    const http_response none = complete_reset("no-such-code-0123456789", "password");
+    EXPECT_TRUE(is_failure(live, 200, "guestmanagement.password_policy"));
+    EXPECT_TRUE(is_failure(none, 200, "guestmanagement.password_policy"));
+    EXPECT_EQ(live.body, none.body);
+    EXPECT_TRUE(is_completed(complete_reset(code, new_password))) << "the refused password spent nothing";
 }
 
 // ---- the hosted page ----------------------------------------------------------------------------------------
@@ -174,12 +204,13 @@ TEST_F(ResetPage, TheEmailsLinkOpensAFormThatCompletesTheReset) {
 
     // The spent code shows no form any more, and the API agrees.
     EXPECT_EQ(open_page(link).body.find("<form"), std::string::npos);
-    EXPECT_TRUE(is_failure(complete_reset(code, "another passphrase 77"), 200, "guestmanagement.reset_code_used"));
+    EXPECT_NE(open_page(link).body.find("already been used"), std::string::npos) << "the page says which";
+    EXPECT_TRUE(is_failure(complete_reset(code, "another passphrase 77"), 200, "guestmanagement.invalid_reset_code"));
     EXPECT_EQ(wait_for_mails(2).size(), 2u) << "the password-changed notice follows";
 }
 
 TEST_F(ResetPage, AnUnknownCodeShowsNoForm) {
-    const http_response page = open_page("/reset-password?code=no-such-code-0123456789");
+    const http_response page = open_page("/reset-password?merchant=1234&code=no-such-code-0123456789");
     EXPECT_EQ(page.body.find("<form"), std::string::npos) << page.body;
     EXPECT_EQ(page.header("x-frame-options").value_or(""), "DENY");
 }
@@ -213,7 +244,8 @@ TEST_F(ResetLogs, NoSecretReachesTheServersOutput) {
     const std::string generated = reset_code_for(john, 1);
     EXPECT_TRUE(is_completed(complete_reset(generated, new_password)));
     const std::string own = "Caller-Code_0123456789";
-    ASSERT_TRUE(is_reset_success(send_reset({{"merchantId", 1234}, {"email", john}, {"resetCode", own}}), john));
+    ASSERT_TRUE(is_reset_success(
+        send_reset({{"merchantId", 1234}, {"email", john}, {"resetCode", own}}, basic(holder_)), john));
     EXPECT_TRUE(has_status(submit_page(own, "third passphrase for john", "third passphrase for john"), 200));
     EXPECT_TRUE(has_status(login_call(john, "third passphrase for john"), 200));
     EXPECT_TRUE(is_failure(request_reset({{"merchantId", 1234}, {"email", john}},
@@ -231,6 +263,7 @@ TEST_F(ResetLogs, NoSecretReachesTheServersOutput) {
         {"new password", std::string(new_password)},
         {"page password", "third passphrase for john"},
         {"client secret", acme_.client_secret},
+        {"holder's client secret", holder_.client_secret},
         {"Basic credentials", base64(acme_.client_id + ":" + acme_.client_secret)},
         {"wrong secret", "wrong-secret-value"},
         {"guest token", token},

@@ -365,18 +365,9 @@ void paytronix_test::SetUp() {
         hotel_b_ = add_merchant(db_, 5678, "Hotel Other");
         acme_ = add_partner(db_, "Acme", {1234, 5678});
         beta_ = add_partner(db_, "Beta", {1234});
-        const json::value bravo = cli_json({"partner", "add", "--name", "Bravo", "--merchant", "1234", "--merchant",
-                                            "5678", "--b2b"});
-        if (bravo.is_object()) {
-            const auto& o = bravo.as_object();
-            bravo_.name = "Bravo";
-            if (const auto* v = o.if_contains("client_id"); v != nullptr && v->is_string()) {
-                bravo_.client_id = v->as_string();
-            }
-            if (const auto* v = o.if_contains("client_secret"); v != nullptr && v->is_string()) {
-                bravo_.client_secret = v->as_string();
-            }
-        }
+        bravo_ = cli_partner("Bravo", {"--merchant", "1234", "--merchant", "5678", "--b2b"});
+        holder_ = cli_partner("Holder", {"--merchant", "1234", "--caller-reset-codes"});
+        holder_b_ = cli_partner("Holder B", {"--merchant", "5678", "--b2b", "--caller-reset-codes"});
         if (HasFailure()) GTEST_FAIL() << "the operator CLI could not set up merchants and partners";
 
         // Start what the server talks to, then the server.
@@ -389,6 +380,22 @@ void paytronix_test::SetUp() {
     } catch (const std::exception& e) {
         GTEST_FAIL() << e.what();
     }
+}
+
+partner_info paytronix_test::cli_partner(const std::string& name, const std::vector<std::string>& flags) {
+    std::vector<std::string> args{"partner", "add", "--name", name};
+    args.insert(args.end(), flags.begin(), flags.end());
+    partner_info p;
+    p.name = name;
+    const json::value out = cli_json(std::move(args));
+    if (!out.is_object()) return p;
+    const auto& o = out.as_object();
+    if (const auto* v = o.if_contains("partner_id"); v != nullptr && v->is_int64()) p.id = v->as_int64();
+    for (auto [key, field] : {std::pair{"partner_token", &p.token}, std::pair{"client_id", &p.client_id},
+                              std::pair{"client_secret", &p.client_secret}}) {
+        if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) *field = v->as_string();
+    }
+    return p;
 }
 
 std::vector<std::string> paytronix_test::server_args() const {
@@ -436,9 +443,10 @@ http_response paytronix_test::open_page(std::string_view link) {
     return client_->send({.method = "GET", .target = target});
 }
 
-http_response paytronix_test::submit_page(std::string_view code, std::string_view password, std::string_view confirm) {
-    const std::string form = "code=" + url_encode(code) + "&password=" + url_encode(password) +
-                             "&password_confirm=" + url_encode(confirm);
+http_response paytronix_test::submit_page(std::string_view code, std::string_view password, std::string_view confirm,
+                                          std::int64_t merchant) {
+    const std::string form = "merchant=" + std::to_string(merchant) + "&code=" + url_encode(code) +
+                             "&password=" + url_encode(password) + "&password_confirm=" + url_encode(confirm);
     return client_->send({.method = "POST",
                           .target = "/reset-password",
                           .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
@@ -504,7 +512,7 @@ std::vector<mail_message> paytronix_test::wait_for_mails(std::size_t count, std:
 }
 
 std::string paytronix_test::reset_link(const mail_message& m) {
-    for (const std::string_view needle : {"?code=", "resetCode="}) {
+    for (const std::string_view needle : {"/reset-password?", "resetCode="}) {
         if (auto link = find_link(m, needle)) return *link;
     }
     ADD_FAILURE() << "no reset link in the email " << m.file << ":\n" << m.raw;

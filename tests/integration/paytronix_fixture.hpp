@@ -73,8 +73,9 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
 header_list stable_headers(const http_response& resp);
 
 /// Recovery tests: experience_test's merchants (A 1234 "Hotel Test", B 5678 "Hotel Other") and partners (acme on
-/// A and B, beta on A), plus bravo (b2b rights, on A and B); a server whose mail goes to the spool at inbox().
-/// Paytronix calls default to acme's Basic credentials.
+/// A and B, beta on A), plus bravo (b2b rights, on A and B), holder (may choose reset codes, on A) and holder_b (b2b
+/// and may choose reset codes, on B); a server whose mail goes to the spool at inbox(). Paytronix calls default to
+/// acme's Basic credentials.
 class paytronix_test : public experience_test {
 protected:
     void SetUp() override;
@@ -114,8 +115,9 @@ protected:
     /// GET the hosted page at a link's path and query (the link's scheme and host are replaced by the server's).
     http_response open_page(std::string_view link);
 
-    /// POST /reset-password with the form fields code, password, password_confirm.
-    http_response submit_page(std::string_view code, std::string_view password, std::string_view confirm);
+    /// POST /reset-password with the form fields merchant, code, password, password_confirm.
+    http_response submit_page(std::string_view code, std::string_view password, std::string_view confirm,
+                              std::int64_t merchant = 1234);
 
     /// Pushes a booking for email (customer John Doe, postal code 75001), sets password; `guestd guest show`.
     boost::json::object make_account(std::string_view email, std::string_view password,
@@ -135,8 +137,8 @@ protected:
     std::vector<mail_message> wait_for_mails(std::size_t count,
                                              std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
-    /// The reset link of a reset email: the URL holding "?code=" (the hosted page) or "resetCode=" (the
-    /// merchant template the tests use).
+    /// The reset link of a reset email: the URL of the hosted page ("/reset-password?") or one holding "resetCode="
+    /// (the merchant template the tests use).
     /// Records a failure and returns "" when there is none.
     static std::string reset_link(const mail_message& m);
 
@@ -146,7 +148,12 @@ protected:
     /// Requests a reset for email (anonymous), waits for email number expected_count and returns its code.
     std::string reset_code_for(std::string_view email, std::size_t expected_count = 1);
 
+    /// A partner as `guestd partner add --name <name> <flags...>` printed it; a test failure on error.
+    partner_info cli_partner(const std::string& name, const std::vector<std::string>& flags);
+
     partner_info bravo_;
+    partner_info holder_;
+    partner_info holder_b_;
 };
 
 }  // namespace guestd::itest

@@ -103,7 +103,7 @@ TEST_F(ResetEmail, SpoolHoldsOneWholeMessageWithTheResetLink) {
 
     // Both parts name the merchant, hold the link and say how many minutes it lives.
     const std::string link = reset_link(m);
-    EXPECT_TRUE(link.starts_with(server_->base_url() + "/reset-password?code="))
+    EXPECT_TRUE(link.starts_with(server_->base_url() + "/reset-password?merchant=1234&code="))
         << "without --public-url links point at the bound address: " << link;
     const std::string code = code_of(link);
     EXPECT_GE(code.size(), 22u) << "a generated code carries at least 128 random bits: " << code;
@@ -152,7 +152,7 @@ TEST_F(ResetEmail, ThePublicUrlPrefixesTheLink) {
     const auto mails = wait_for_mails(1);
     ASSERT_EQ(mails.size(), 1u);
     const std::string link = reset_link(mails[0]);
-    EXPECT_TRUE(link.starts_with("https://guests.hotel.example/reset-password?code=")) << link;
+    EXPECT_TRUE(link.starts_with("https://guests.hotel.example/reset-password?merchant=1234&code=")) << link;
     EXPECT_TRUE(is_completed(complete_reset(code_of(link), new_password)));
 }
 
@@ -513,11 +513,12 @@ TEST_F(ResetVerification, AnEmailBesideAnotherIdentifierVerifiesWhenTheMerchantA
 TEST_F(ResetCode, TheCallersOwnCodeIsInTheLinkAndCompletesTheReset) {
     make_account(john, password);
     const std::string own = "Caller-Code_0123456789";
-    ASSERT_TRUE(is_reset_success(send_reset({{"merchantId", 1234}, {"email", john}, {"resetCode", own}}), john));
+    ASSERT_TRUE(is_reset_success(
+        send_reset({{"merchantId", 1234}, {"email", john}, {"resetCode", own}}, basic(holder_)), john));
     const auto mails = wait_for_mails(1);
     ASSERT_EQ(mails.size(), 1u);
     EXPECT_EQ(code_of(reset_link(mails[0])), own);
-    EXPECT_TRUE(is_completed(complete_reset(own, new_password)));
+    EXPECT_TRUE(is_completed(complete_reset(own, new_password, 1234, basic(holder_))));
     EXPECT_TRUE(has_status(login_call(john, new_password), 200));
 }
 
@@ -525,7 +526,7 @@ TEST_F(ResetCode, TheCallersCodeHasEightToOneHundredTwentyEightCharacters) {
     make_account(john, password);
     // api.md names the rule but not its errorCode: any failure that queues nothing will do.
     for (const std::string& bad : {std::string("seven77"), std::string(129, 'x'), std::string("tab\tinside-code")}) {
-        const http_response r = send_reset({{"merchantId", 1234}, {"email", john}, {"resetCode", bad}});
+        const http_response r = send_reset({{"merchantId", 1234}, {"email", john}, {"resetCode", bad}}, basic(holder_));
         EXPECT_TRUE(is_failure(r, 200, "guestmanagement.invalid_reset_code") ||
                     is_failure(r, 400, "guestmanagement.invalid_request"))
             << bad << ": " << r.status << " " << r.body;
@@ -545,6 +546,136 @@ TEST_F(ResetCode, TheMerchantsLinkTemplateShapesTheLink) {
     ASSERT_TRUE(code.has_value()) << link;
     EXPECT_TRUE(is_completed(complete_reset(*code, new_password)));
     EXPECT_TRUE(has_status(login_call(john, new_password), 200));
+}
+
+// ---- who may choose the code (issue 13) ----------------------------------------------------------------------
+
+TEST_F(ResetCode, OnlyAPartnerTheOperatorGrantedMayChooseTheCode) {
+    make_account(john, password);
+    const std::string own = "Chosen-By-Caller-0001";
+    // acme and beta (anonymous), bravo (with b2b rights, asking as b2b): none was granted the right, whatever the
+    // account, so nothing is looked up, stored or sent.
+    const std::vector<std::pair<std::string, json::object>> refused{
+        {basic(acme_), {{"merchantId", 1234}, {"email", john}, {"resetCode", own}}},
+        {basic(acme_), {{"merchantId", 1234}, {"email", "nobody@example.com"}, {"resetCode", own}}},
+        {basic(beta_), {{"merchantId", 1234}, {"userIdentity", {{"email", john}}}, {"resetCode", own}}},
+        {basic(bravo_), {{"merchantId", 1234}, {"authentication", "b2b"}, {"email", john}, {"resetCode", own}}},
+    };
+    for (const auto& [auth, body] : refused) {
+        EXPECT_TRUE(is_failure(send_reset(body, auth), 200, "guestmanagement.caller_reset_code_not_allowed"))
+            << json::serialize(body);
+    }
+    EXPECT_TRUE(outbox().empty()) << json::serialize(outbox());
+    EXPECT_TRUE(is_failure(complete_reset(own, new_password), 200, "guestmanagement.invalid_reset_code"));
+    EXPECT_TRUE(has_status(login_call(john, password), 200));
+
+    // Without a resetCode they still get a generated one; the holder of the right may choose its own.
+    EXPECT_TRUE(is_reset_success(send_reset({{"merchantId", 1234}, {"email", john}}), john));
+    EXPECT_TRUE(is_reset_success(
+        send_reset({{"merchantId", 1234}, {"email", john}, {"resetCode", own}}, basic(holder_)), john));
+    const auto mails = wait_for_mails(2);
+    ASSERT_EQ(mails.size(), 2u);
+    EXPECT_NE(code_of(reset_link(mails[0])), own);
+    EXPECT_EQ(code_of(reset_link(mails[1])), own);
+}
+
+TEST_F(ResetCode, TheOperatorGrantsAndWithdrawsTheRightWhileTheServerRuns) {
+    make_account(john, password);
+    const auto body = [](std::string_view code) {
+        return json::object{{"merchantId", 1234}, {"email", john}, {"resetCode", code}};
+    };
+    constexpr std::string_view not_allowed = "guestmanagement.caller_reset_code_not_allowed";
+    ASSERT_TRUE(is_failure(send_reset(body("Granted-Code-0001")), 200, not_allowed));
+
+    const std::string acme = std::to_string(acme_.id);
+    EXPECT_EQ(cli_json({"partner", "set", acme, "--caller-reset-codes", "true"}),
+              json::value({{"partner_id", acme_.id}, {"caller_reset_codes", true}}));
+    EXPECT_TRUE(is_reset_success(send_reset(body("Granted-Code-0001")), john));
+    EXPECT_EQ(cli_json({"partner", "set", acme, "--caller-reset-codes", "false"}),
+              json::value({{"partner_id", acme_.id}, {"caller_reset_codes", false}}));
+    EXPECT_TRUE(is_failure(send_reset(body("Granted-Code-0002")), 200, not_allowed));
+    EXPECT_EQ(count_to(outbox(), john), 1u);
+
+    // The flag takes true or false, and the partner must exist.
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"partner", "set", acme, "--caller-reset-codes", "maybe"},
+          std::vector<std::string>{"partner", "set", acme},
+          std::vector<std::string>{"partner", "set", "99999", "--caller-reset-codes", "true"}}) {
+        std::vector<std::string> args = bad;
+        args.insert(args.end(), {"--db", db_.string()});
+        const run_result r = run_guestd(args);
+        EXPECT_NE(r.exit_code, 0) << r.out;
+        EXPECT_FALSE(r.err.empty());
+    }
+}
+
+// ---- a code belongs to its merchant (issue 13) ---------------------------------------------------------------
+
+class ResetCodeScope : public paytronix_test {
+protected:
+    void SetUp() override {
+        paytronix_test::SetUp();
+        if (HasFatalFailure()) return;
+        make_account(john, password);  // at hotel A (1234)
+        const std::string at_b = bearer(acme_, hotel_b_);
+        ASSERT_TRUE(is_batch_success(push_bookings(json::array{booking("BK-B-1", bea)}, at_b), 1, 0));
+        ASSERT_TRUE(has_status(update_password(bea, password, at_b), 200));
+    }
+    static constexpr std::string_view bea = "bea.roe@example.com";
+};
+
+TEST_F(ResetCodeScope, ACodeTakenAtOneHotelIsFreeAtAnotherAndItsAnswerTellsNothing) {
+    // Hotel A's partner chose a code for John.
+    const std::string code = "Pending-At-Hotel-A-01";
+    ASSERT_TRUE(is_reset_success(
+        send_reset({{"merchantId", 1234}, {"email", john}, {"resetCode", code}}, basic(holder_)), john));
+
+    // Hotel B's partner, with b2b rights, tries the same code for its own guest: taken at A is no matter at B.
+    EXPECT_TRUE(is_reset_success(
+        send_reset({{"merchantId", 5678}, {"authentication", "b2b"}, {"email", bea}, {"resetCode", code}},
+                   basic(holder_b_)),
+        bea));
+    // At B the code is now B's own: choosing it again there is refused, as before, for B's code only.
+    EXPECT_TRUE(is_failure(
+        send_reset({{"merchantId", 5678}, {"authentication", "b2b"}, {"email", bea}, {"resetCode", code}},
+                   basic(holder_b_)),
+        200, "guestmanagement.invalid_reset_code"));
+
+    // Each completes within its own hotel: B's does not touch John, A's code still works for John alone.
+    EXPECT_TRUE(is_completed(complete_reset(code, new_password, 5678, basic(holder_b_))));
+    EXPECT_TRUE(has_status(login_call(john, password), 200)) << "hotel A's guest is untouched";
+    EXPECT_TRUE(is_completed(complete_reset(code, "another passphrase 77", 1234, basic(holder_))));
+    EXPECT_TRUE(has_status(login_call(john, "another passphrase 77"), 200));
+}
+
+TEST_F(ResetCodeScope, TheHostedPagesLinkCarriesTheMerchantAndResolvesTheCodeOnlyWithinIt) {
+    const std::string code = reset_code_for(john);
+    ASSERT_FALSE(code.empty());
+    const std::string link = reset_link(wait_for_mails(1).at(0));
+    EXPECT_TRUE(link.starts_with(server_->base_url() + "/reset-password?merchant=1234&code=")) << link;
+
+    // The code with another hotel's id, or with none, is no code at all: no form, nothing changed.
+    for (const std::string& query : {"/reset-password?merchant=5678&code=" + url_encode(code),
+                                     "/reset-password?code=" + url_encode(code)}) {
+        EXPECT_EQ(open_page(query).body.find("<form"), std::string::npos) << query;
+    }
+    const http_response elsewhere = submit_page(code, new_password, new_password, 5678);
+    EXPECT_TRUE(has_status(elsewhere, 200));
+    EXPECT_NE(elsewhere.body.find("This link is not valid"), std::string::npos) << elsewhere.body;
+    EXPECT_TRUE(has_status(login_call(john, password), 200)) << "the code did not work at hotel B";
+
+    // Within its own hotel it does.
+    EXPECT_NE(open_page(link).body.find("<form"), std::string::npos);
+    EXPECT_NE(submit_page(code, new_password, new_password, 1234).body.find("has been changed"), std::string::npos);
+    EXPECT_TRUE(has_status(login_call(john, new_password), 200));
+}
+
+TEST_F(ResetCodeScope, AMerchantsLinkTemplateMayPlaceTheMerchantBesideTheCode) {
+    merchant_set(1234, {"--reset-link-template", "https://hotel.example/reset?hotel={merchant}&resetCode={code}"});
+    ASSERT_TRUE(is_reset_success(request_reset({{"merchantId", 1234}, {"email", john}}), john));
+    const std::string link = reset_link(wait_for_mails(1).at(0));
+    EXPECT_TRUE(link.starts_with("https://hotel.example/reset?hotel=1234&resetCode=")) << link;
+    EXPECT_TRUE(is_completed(complete_reset(code_of(link), new_password)));
 }
 
 }  // namespace

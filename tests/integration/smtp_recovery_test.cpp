@@ -141,7 +141,7 @@ TEST_F(SmtpRecovery, TheResetEmailArrivesAndItsCodeCompletesTheReset) {
     }
     EXPECT_NE(m.text.find("Hotel Test"), std::string::npos) << m.text;
     const std::string link = reset_link(m);
-    EXPECT_NE(link.find("/reset-password?code="), std::string::npos) << link;
+    EXPECT_NE(link.find("/reset-password?merchant=1234&code="), std::string::npos) << link;
     const std::string code = code_of(link);
 
     // The code completes the reset.

@@ -88,6 +88,8 @@ std::string haproxy_config(int port, const std::vector<std::string>& nodes, cons
            "    retries 3\n"
            "    option redispatch 1\n"
            "    retry-on conn-failure empty-response response-timeout\n"
+           // With every node out, haproxy's own 503 also tells the client when to come back, as guestd's do.
+           "    http-error status 503 content-type application/json string \"{\\\"message\\\": \\\"service unavailable\\\"}\" hdr Retry-After 1\n"
            "\n"
            "frontend guestd\n"
            "    bind 127.0.0.1:"

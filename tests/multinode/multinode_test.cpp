@@ -231,7 +231,7 @@ TEST_F(MultiNode, AResetRequestedOnNodeACompletesOnNodeB) {
     ASSERT_EQ(mails.size(), 1u);
     EXPECT_EQ(mails[0].envelope_to, std::vector<std::string>{std::string(john)});
     const std::string link = reset_link(mails[0]);
-    EXPECT_TRUE(link.starts_with(proxy_url() + "/reset-password?code=")) << link;
+    EXPECT_TRUE(link.starts_with(proxy_url() + "/reset-password?merchant=1234&code=")) << link;
     const std::string code = code_of(link);
 
     use(node::b);
@@ -240,7 +240,7 @@ TEST_F(MultiNode, AResetRequestedOnNodeACompletesOnNodeB) {
     use(node::a);
     EXPECT_TRUE(is_json(login_call(john, password), 401, wrong_password));
     EXPECT_TRUE(is_unauthorized(guest_info(token)));
-    EXPECT_TRUE(is_failure(complete_reset(code, "another fine passphrase"), 200, "guestmanagement.reset_code_used"));
+    EXPECT_TRUE(is_failure(complete_reset(code, "another fine passphrase"), 200, "guestmanagement.invalid_reset_code"));
 
     // The same through the hosted page behind haproxy, for a reset requested on B.
     make_account(jane, password, "BK-2001");

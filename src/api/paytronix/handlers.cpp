@@ -69,7 +69,12 @@ core::result<response> request_reset(const call& c, bool caller_code_allowed) {
         if (auto v = field(body, name)) r.identifiers.emplace_back(kind, std::move(*v));
     for (auto name : verification_names)
         if (auto v = field(body, name)) r.verification.emplace(std::string(name), std::move(*v));
+
+    // A code the caller chose lets it complete the reset without the guest's mailbox: only partners the operator
+    // granted that right may send one (asked before anything is looked up, so the answer is the same for all).
     if (caller_code_allowed) r.caller_code = text_of(body.if_contains("resetCode"));
+    if (r.caller_code && !c.who.caller_reset_codes)
+        return failure("guestmanagement.caller_reset_code_not_allowed", "this client may not choose its own resetCode");
 
     const auto answer = c.services.recovery().request(r);
     switch (answer.result) {
@@ -95,20 +100,36 @@ core::result<response> complete_reset(const call& c) {
     const auto& body = c.body.as_object();
     const auto merchant = granted_merchant(c);
     if (!merchant) return failure("guestmanagement.permission_denied", "merchant not available to this client");
-    auto done = c.services.recovery().complete(body.at("resetCode").as_string(), body.at("newPassword").as_string(),
-                                               c.req.client_address, *merchant, actor_of(c));
+    auto done = c.services.recovery().complete(*merchant, body.at("resetCode").as_string(),
+                                               body.at("newPassword").as_string(), c.req.client_address, actor_of(c));
     if (done) return json_response(200, json::object{{"result", "success"}});
 
-    // The domain's outcomes are answers, not transport errors: 200 with the failure body and its code.
+    // The domain's outcomes are answers, not transport errors: 200 with the failure body and its code. An unknown,
+    // an expired and a used code get one answer: which of them it was would tell that a code, so an account,
+    // exists (the hosted page, which only the emailed link reaches, says which).
     auto& err = done.error();
-    if (err.code == core::errc::unavailable || err.code == core::errc::internal) return std::unexpected(err);
-    const std::string_view detail = err.detail;
-    std::string code = detail.starts_with("code:") ? std::string(detail.substr(5)) : "guestmanagement.invalid_request";
-    std::string message = err.message;
-    for (const auto& f : err.fields) message += ": " + f.field + " " + f.reason;
-    auto r = failure(code, message);
-    if (err.retry_after_seconds > 0) r.headers.push_back({"retry-after", std::to_string(err.retry_after_seconds)});
-    return r;
+    switch (err.code) {
+        case core::errc::invalid_argument: {
+            std::string message = err.message;
+            for (const auto& f : err.fields) message += ": " + f.field + " " + f.reason;
+            return failure("guestmanagement.password_policy", message);
+        }
+        case core::errc::not_found:
+        case core::errc::failed_precondition:
+            return failure("guestmanagement.invalid_reset_code", "unknown, expired or used reset code");
+        case core::errc::resource_exhausted: {
+            auto r = failure("guestmanagement.too_many_attempts", err.message);
+            if (err.retry_after_seconds > 0)
+                r.headers.push_back({"retry-after", std::to_string(err.retry_after_seconds)});
+            return r;
+        }
+        case core::errc::unauthenticated:
+        case core::errc::permission_denied:
+        case core::errc::already_exists:
+        case core::errc::unavailable:
+        case core::errc::internal: break;
+    }
+    return std::unexpected(err);
 }
 
 }  // namespace guestd::api::paytronix

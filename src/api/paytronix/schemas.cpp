@@ -50,7 +50,8 @@ const schema reset_request{
                                   .description = "anonymous (default) or b2b"},
                                  {.name = "userIdentity", .type = object, .object = &user_identity}});
             p.push_back({.name = "resetCode", .type = string, .max_length = 128,
-                         .description = "sendGuestResetPasswordCode only: the caller's own code (8-128 characters)"});
+                         .description = "sendGuestResetPasswordCode only: the caller's own code (8-128 characters), "
+                                        "from partners granted --caller-reset-codes"});
             return p;
         }(),
     .additional_properties = true,

@@ -6,10 +6,11 @@
 
 namespace guestd::api::web {
 
-/// GET /reset-password?code=...: the form, or the code's outcome (expired, used, unknown) without a form.
+/// GET /reset-password?merchant=...&code=...: the form, or the code's outcome (expired, used, unknown) without a
+/// form. A code is looked up only within the link's merchant.
 core::result<response> reset_page(const call& c);
-/// POST /reset-password (application/x-www-form-urlencoded: code, password, password_confirm): completes the
-/// reset and shows the outcome, or the form again with the reason.
+/// POST /reset-password (application/x-www-form-urlencoded: merchant, code, password, password_confirm): completes
+/// the reset and shows the outcome, or the form again with the reason.
 core::result<response> reset_submit(const call& c);
 /// GET /reset-password.css: the page's stylesheet (CSP allows only 'self' styles).
 core::result<response> reset_stylesheet(const call& c);

@@ -187,6 +187,7 @@ std::string render_form(const form_view& view) {
                 "</p></div>\n";
     }
     main += "<form method=\"post\" action=\"reset-password\">\n";
+    main += "<input type=\"hidden\" name=\"merchant\" value=\"" + std::to_string(view.merchant.value) + "\">\n";
     main += "<input type=\"hidden\" name=\"code\" value=\"" + core::html_escape(view.code) + "\">\n";
     main += "<label for=\"password\">New password</label>\n";
     main += "<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required "

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "api/message.hpp"
+#include "core/ids.hpp"
 
 #include <map>
 #include <optional>
@@ -13,8 +14,9 @@
 
 namespace guestd::api::web {
 
-/// What the form shows. The code goes only into the hidden field; no password is ever rendered.
+/// What the form shows. The merchant and the code go only into hidden fields; no password is ever rendered.
 struct form_view {
+    core::merchant_id merchant{0};
     std::string code;
     std::string merchant_name;       // may be empty; escaped when shown
     int password_min_length = 8;

@@ -97,6 +97,9 @@ std::string target_of(PGconn* conn) {
 }  // namespace
 
 void throw_error(connection& c, PGresult* result, std::string_view what) {
+    // No result at all means no answer came: like a lost connection, the outcome is unknown.
+    const bool answered = result != nullptr;
+
     // Keep the primary message and the SQLSTATE only: DETAIL would quote the row's values.
     const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     const char* primary = result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
@@ -109,7 +112,7 @@ void throw_error(connection& c, PGresult* result, std::string_view what) {
     PQclear(result);
 
     // Classify: a lost connection has no SQLSTATE but a bad status.
-    const bool lost = PQstatus(c.handle()) != CONNECTION_OK;
+    const bool lost = !answered || PQstatus(c.handle()) != CONNECTION_OK;
     if (lost || poisoning_state(sqlstate.c_str())) {
         c.poison();
     }
@@ -150,8 +153,22 @@ connection::connection(const connection_settings& settings) {
         throw core::backend_error(std::move(message), true);
     }
 
-    // Drop the server's notices ("relation already exists, skipping"): libpq would print them to stderr.
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    // Keep the server's warnings for the caller to read (a COMMIT whose wait for the synchronous standby was
+    // cancelled succeeds with one) and drop its other notices ("relation already exists, skipping"), which libpq
+    // would print to stderr.
+    PQsetNoticeReceiver(
+        conn_,
+        [](void* self, const PGresult* notice) {
+            const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+            if (severity == nullptr || std::string_view(severity) != "WARNING") {
+                return;
+            }
+            const char* primary = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+            const char* state = PQresultErrorField(notice, PG_DIAG_SQLSTATE);
+            static_cast<connection*>(self)->warning_ = std::string(primary != nullptr ? primary : "warning") +
+                                                       " (SQLSTATE " + (state != nullptr ? state : "?") + ")";
+        },
+        this);
 
     // Bound every lock wait (the write lock included), so a stuck writer turns into a transient error; and let
     // the server end a transaction its client abandoned (a hung or cut-off node), which releases its locks.

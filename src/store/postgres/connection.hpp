@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 struct pg_conn;
@@ -77,6 +78,9 @@ public:
     bool fresh() const { return fresh_; }
     /// Marks the connection unfit to reuse (e.g. the server turned read-only under a failover).
     void poison() { poisoned_ = true; }
+    /// The last WARNING the server sent since the previous call ("" when none), as "message (SQLSTATE s)";
+    /// clears it. COMMIT answers success with a warning when its wait for a synchronous standby was cancelled.
+    std::string take_warning() { return std::exchange(warning_, {}); }
 
     pg_conn* handle() const { return conn_; }
 
@@ -85,6 +89,7 @@ private:
     std::unordered_map<std::string_view, std::vector<unsigned>> prepared_;
     bool fresh_ = true;
     bool poisoned_ = false;
+    std::string warning_;
 
     friend class statement;
 };

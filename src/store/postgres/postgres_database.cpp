@@ -150,8 +150,17 @@ public:
             throw core::backend_error("postgres: commit: an earlier statement failed, so the transaction was rolled back",
                                       false);
         }
+        (void)c.take_warning();
         if (const std::string tag = c.exec("commit", "COMMIT"); tag != "COMMIT") {
             throw core::backend_error("postgres: commit: the server rolled the transaction back (" + tag + ")", false);
+        }
+
+        // A COMMIT that succeeded with a warning is one whose wait for the synchronous standby was cancelled
+        // (pg_cancel_backend, a cancel request): committed here, maybe not on the standby that a failover would
+        // promote. Not an acknowledgement, then: the outcome is unknown, as when the connection is lost in COMMIT.
+        if (const std::string warning = c.take_warning(); !warning.empty()) {
+            throw core::backend_error("postgres: commit: committed with a warning, maybe not replicated: " + warning,
+                                      true);
         }
     }
 

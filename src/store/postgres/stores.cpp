@@ -169,6 +169,7 @@ partner read_partner(const statement& st) {
     p.created_at = st.int64(6);
     p.previous_client_secret_hash = st.bytes(7);
     p.previous_valid_until = st.int64(8);
+    p.caller_reset_codes = st.boolean(9);
     return p;
 }
 
@@ -332,7 +333,7 @@ core::partner_id partner_store::insert(const partner& p, const secret_hash& part
     core::partner_id id;
     {
         statement st(conn_, queries::insert_partner, p.name, bytea{partner_token_hash}, p.client_id,
-                     bytea{p.client_secret_hash}, p.b2b, p.disabled, clock_.now());
+                     bytea{p.client_secret_hash}, p.b2b, p.disabled, clock_.now(), p.caller_reset_codes);
         st.step();
         id = core::partner_id{st.int64(0)};
     }
@@ -381,6 +382,10 @@ bool partner_store::rotate(core::partner_id id, const secret_hash& token_hash, c
 
 bool partner_store::set_disabled(core::partner_id id, bool disabled) {
     return statement(conn_, queries::set_partner_disabled, id, disabled).run() == 1;
+}
+
+bool partner_store::set_caller_reset_codes(core::partner_id id, bool granted) {
+    return statement(conn_, queries::set_partner_caller_reset_codes, id, granted).run() == 1;
 }
 
 std::int64_t partner_store::credentials_generation() {
@@ -725,8 +730,8 @@ core::result<std::int64_t> reset_store::replace(const reset& r) {
     return id;
 }
 
-std::optional<reset> reset_store::find_by_code(const secret_hash& code_hash) {
-    statement st(conn_, queries::find_reset_by_code, bytea{code_hash});
+std::optional<reset> reset_store::find_by_code(core::merchant_id m, const secret_hash& code_hash) {
+    statement st(conn_, queries::find_reset_by_code, m, bytea{code_hash});
     return st.step() ? std::optional(read_reset(st)) : std::nullopt;
 }
 

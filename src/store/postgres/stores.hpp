@@ -40,6 +40,7 @@ public:
     bool rotate(core::partner_id id, const secret_hash& token_hash, const secret_hash& client_secret_hash,
                 unix_seconds old_valid_until) override;
     bool set_disabled(core::partner_id id, bool disabled) override;
+    bool set_caller_reset_codes(core::partner_id id, bool granted) override;
     std::vector<partner> list() override;
     std::int64_t credentials_generation() override;
 
@@ -138,7 +139,7 @@ class reset_store final : public store::reset_store {
 public:
     explicit reset_store(connection& c) : conn_(c) {}
     core::result<std::int64_t> replace(const reset& r) override;
-    std::optional<reset> find_by_code(const secret_hash& code_hash) override;
+    std::optional<reset> find_by_code(core::merchant_id m, const secret_hash& code_hash) override;
     bool mark_used(std::int64_t id, unix_seconds now) override;
     int void_all(core::account_id account, unix_seconds now) override;
     int count_since(core::account_id account, unix_seconds since) override;

@@ -96,8 +96,9 @@ FROM mail_templates WHERE merchant_id = ?1 ORDER BY kind, language
 // until previous_valid_until (?2 is now); a current match wins over a previous one.
 
 inline constexpr query insert_partner{"insert_partner", R"sql(
-INSERT INTO partners (name, token_hash, client_id, client_secret_hash, b2b, disabled, created_at)
-VALUES (?1, ?2, NULLIF(?3, ''), NULLIF(?4, X''), ?5, ?6, ?7)
+INSERT INTO partners (name, token_hash, client_id, client_secret_hash, b2b, disabled, created_at,
+                      caller_reset_codes)
+VALUES (?1, ?2, NULLIF(?3, ''), NULLIF(?4, X''), ?5, ?6, ?7, ?8)
 RETURNING id
 )sql"};
 
@@ -107,27 +108,27 @@ INSERT INTO partner_merchants (partner_id, merchant_id) VALUES (?1, ?2) ON CONFL
 
 inline constexpr query find_partner{"find_partner", R"sql(
 SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
-       coalesce(previous_client_secret_hash, X''), previous_valid_until
+       coalesce(previous_client_secret_hash, X''), previous_valid_until, caller_reset_codes
 FROM partners WHERE id = ?1
 )sql"};
 
 // Two point lookups, as for the hotel token: the current digest, else the previous one until ?2 (now).
 inline constexpr query find_partner_by_token{"find_partner_by_token", R"sql(
 SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
-       coalesce(previous_client_secret_hash, X''), previous_valid_until
+       coalesce(previous_client_secret_hash, X''), previous_valid_until, caller_reset_codes
 FROM partners WHERE token_hash = ?1
 )sql"};
 
 inline constexpr query find_partner_by_previous_token{"find_partner_by_previous_token", R"sql(
 SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
-       coalesce(previous_client_secret_hash, X''), previous_valid_until
+       coalesce(previous_client_secret_hash, X''), previous_valid_until, caller_reset_codes
 FROM partners WHERE previous_token_hash = ?1 AND previous_valid_until > ?2
 LIMIT 1
 )sql"};
 
 inline constexpr query find_partner_by_client_id{"find_partner_by_client_id", R"sql(
 SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
-       coalesce(previous_client_secret_hash, X''), previous_valid_until
+       coalesce(previous_client_secret_hash, X''), previous_valid_until, caller_reset_codes
 FROM partners WHERE client_id = ?1
 )sql"};
 
@@ -138,7 +139,7 @@ SELECT n FROM credentials_generation WHERE id = 1
 
 inline constexpr query list_partners{"list_partners", R"sql(
 SELECT id, name, coalesce(client_id, ''), coalesce(client_secret_hash, X''), b2b, disabled, created_at,
-       coalesce(previous_client_secret_hash, X''), previous_valid_until
+       coalesce(previous_client_secret_hash, X''), previous_valid_until, caller_reset_codes
 FROM partners ORDER BY id
 )sql"};
 
@@ -155,6 +156,10 @@ WHERE id = ?1
 
 inline constexpr query set_partner_disabled{"set_partner_disabled", R"sql(
 UPDATE partners SET disabled = ?2 WHERE id = ?1
+)sql"};
+
+inline constexpr query set_partner_caller_reset_codes{"set_partner_caller_reset_codes", R"sql(
+UPDATE partners SET caller_reset_codes = ?2 WHERE id = ?1
 )sql"};
 
 inline constexpr query list_partner_merchants{"list_partner_merchants", R"sql(
@@ -434,7 +439,8 @@ inline constexpr query list_email_lists_of_guest{"list_email_lists_of_guest", R"
 SELECT list FROM email_list_members WHERE merchant_id = ?1 AND guest_id = ?2 ORDER BY list
 )sql"};
 
-// Resets. A reset is live while neither used nor voided and not yet expired. The finders select the same
+// Resets. A reset is live while neither used nor voided and not yet expired. A code digest is unique within its
+// merchant and is looked up only within it (V006 in SQLite, V003 in PostgreSQL). The finders select the same
 // columns in the same order.
 
 inline constexpr query insert_reset{"insert_reset", R"sql(
@@ -456,7 +462,7 @@ WHERE account_id = ?1 AND used_at IS NULL AND voided_at IS NULL AND expires_at >
 
 inline constexpr query find_reset_by_code{"find_reset_by_code", R"sql(
 SELECT id, merchant_id, account_id, code_hash, created_at, expires_at, used_at, voided_at
-FROM resets WHERE code_hash = ?1
+FROM resets WHERE merchant_id = ?1 AND code_hash = ?2
 )sql"};
 
 /// Changes nothing when the reset is already used or voided: the caller learns it lost from changes().

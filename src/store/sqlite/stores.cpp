@@ -164,6 +164,7 @@ partner read_partner(const statement& st) {
     p.created_at = st.int64(6);
     p.previous_client_secret_hash = st.bytes(7);
     p.previous_valid_until = st.int64(8);
+    p.caller_reset_codes = st.int64(9) != 0;
     return p;
 }
 
@@ -329,7 +330,8 @@ core::partner_id partner_store::insert(const partner& p, const secret_hash& part
     core::partner_id id;
     {
         statement st(conn_, queries::insert_partner, p.name, blob{partner_token_hash}, p.client_id,
-                     blob{p.client_secret_hash}, p.b2b ? 1 : 0, p.disabled ? 1 : 0, clock_.now());
+                     blob{p.client_secret_hash}, p.b2b ? 1 : 0, p.disabled ? 1 : 0, clock_.now(),
+                     p.caller_reset_codes ? 1 : 0);
         st.step();
         id = core::partner_id{st.int64(0)};
     }
@@ -379,6 +381,10 @@ bool partner_store::rotate(core::partner_id id, const secret_hash& token_hash, c
 
 bool partner_store::set_disabled(core::partner_id id, bool disabled) {
     return statement(conn_, queries::set_partner_disabled, id, disabled ? 1 : 0).run() == 1;
+}
+
+bool partner_store::set_caller_reset_codes(core::partner_id id, bool granted) {
+    return statement(conn_, queries::set_partner_caller_reset_codes, id, granted ? 1 : 0).run() == 1;
 }
 
 std::int64_t partner_store::credentials_generation() {
@@ -723,8 +729,8 @@ core::result<std::int64_t> reset_store::replace(const reset& r) {
     return id;
 }
 
-std::optional<reset> reset_store::find_by_code(const secret_hash& code_hash) {
-    statement st(conn_, queries::find_reset_by_code, blob{code_hash});
+std::optional<reset> reset_store::find_by_code(core::merchant_id m, const secret_hash& code_hash) {
+    statement st(conn_, queries::find_reset_by_code, m, blob{code_hash});
     return st.step() ? std::optional(read_reset(st)) : std::nullopt;
 }
 

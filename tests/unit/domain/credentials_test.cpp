@@ -67,5 +67,30 @@ TEST_F(Credentials, UnknownTokensAreRefusedEveryTime) {
     EXPECT_TRUE(accepted(partner_.partner_token, hotel_));
 }
 
+TEST_F(Credentials, OnlyTheOperatorsGrantLetsAPartnerChooseResetCodesAndTheChangeIsAudited) {
+    const auto basic = [&](const new_partner& p) {
+        return services_->credentials().authenticate_basic(p.client_id, p.client_secret).value();
+    };
+    EXPECT_FALSE(basic(partner_).caller_reset_codes) << "no partner has the right unless granted";
+    const auto b2b = other_->add_partner("B2b", {core::merchant_id{77}}, true).value();
+    EXPECT_TRUE(basic(b2b).b2b);
+    EXPECT_FALSE(basic(b2b).caller_reset_codes) << "b2b rights do not include it";
+    const auto granted = other_->add_partner("Holder", {core::merchant_id{77}}, false, true).value();
+    EXPECT_TRUE(granted.caller_reset_codes);
+    EXPECT_TRUE(basic(granted).caller_reset_codes);
+
+    ASSERT_TRUE(other_->set_caller_reset_codes(granted.id, false));
+    EXPECT_FALSE(basic(granted).caller_reset_codes);
+    ASSERT_TRUE(other_->set_caller_reset_codes(partner_.id, true));
+    EXPECT_TRUE(basic(partner_).caller_reset_codes);
+    EXPECT_EQ(other_->set_caller_reset_codes(core::partner_id{9999}, true).error().code, core::errc::not_found);
+
+    auto uow = db_->begin(store::tx::read);
+    const auto changes =
+        uow->audit().list(core::merchant_id{77}, std::nullopt, std::nullopt, "credentials.changed", 10);
+    ASSERT_EQ(changes.size(), 2u);
+    EXPECT_NE(changes[1].detail.find("\"caller_reset_codes\":true"), std::string::npos) << changes[1].detail;
+}
+
 }  // namespace
 }  // namespace guestd::domain

@@ -62,5 +62,16 @@ TEST_F(Mail, FrenchAndEnglishBuiltIns) {
     EXPECT_NE(builtin_template("password_changed", "en").text.find("changed"), std::string::npos);
 }
 
+TEST(ResetLink, CarriesTheMerchantBesideTheEncodedCodeOnGuestdsPageAndInAMerchantsTemplate) {
+    EXPECT_EQ(reset_link("", "https://guests.example", core::merchant_id{1234}, "a b&c=d"),
+              "https://guests.example/reset-password?merchant=1234&code=a%20b%26c%3Dd");
+    EXPECT_EQ(reset_link("https://hotel.example/r?hotel={merchant}&c={code}&again={code}", "https://unused.example",
+                         core::merchant_id{7}, "k/1"),
+              "https://hotel.example/r?hotel=7&c=k%2F1&again=k%2F1");
+    EXPECT_EQ(reset_link("https://hotel.example/reset?resetCode={code}", "", core::merchant_id{7}, "{merchant}"),
+              "https://hotel.example/reset?resetCode=%7Bmerchant%7D")
+        << "a code is never read as a placeholder";
+}
+
 }  // namespace
 }  // namespace guestd::domain

@@ -17,6 +17,8 @@ namespace guestd::api::web {
 namespace {
 
 constexpr std::string_view code = "test-code-0123456789";
+// The query of the emailed link, and the hidden fields of its form: the code travels with its merchant.
+constexpr std::string_view link_query = "merchant=1234&code=test-code-0123456789";
 constexpr std::string_view email = "guest@example.com";
 constexpr std::string_view old_password = "correct horse battery";
 constexpr std::string_view new_password = "purple elephant umbrella";
@@ -60,16 +62,17 @@ protected:
 };
 
 TEST_F(ResetPage, ShowsTheFormForAValidCode) {
-    const response r = get("code=" + std::string(code));
+    const response r = get(std::string(link_query));
     EXPECT_EQ(r.status, 200u);
     EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+    EXPECT_TRUE(contains(r.body, R"(<input type="hidden" name="merchant" value="1234">)")) << r.body;
     EXPECT_TRUE(contains(r.body, R"(<input type="hidden" name="code" value="test-code-0123456789">)")) << r.body;
     EXPECT_TRUE(contains(r.body, "Hotel Test"));
     EXPECT_TRUE(contains(r.body, R"(minlength="8")"));
 }
 
 TEST_F(ResetPage, ShowsNoFormForAnUnknownOrMissingCode) {
-    for (const std::string q : {"code=nope-nope-nope", "", "code="}) {
+    for (const std::string q : {"merchant=1234&code=nope-nope-nope", "", "code=", "merchant=1234&code="}) {
         const response r = get(q);
         EXPECT_EQ(r.status, 200u) << q;
         EXPECT_TRUE(contains(r.body, "This link is not valid")) << q;
@@ -77,15 +80,33 @@ TEST_F(ResetPage, ShowsNoFormForAnUnknownOrMissingCode) {
     }
 }
 
+TEST_F(ResetPage, ResolvesACodeOnlyWithinTheLinksMerchant) {
+    // Hotel B exists and the code is A's: no link without A's id shows a form or spends the code.
+    ASSERT_TRUE(services_->credentials().add_merchant(core::merchant_id{5678}, "Hotel Other"));
+    for (const std::string q : {"code=test-code-0123456789", "merchant=5678&code=test-code-0123456789",
+                                "merchant=0&code=test-code-0123456789", "merchant=12x34&code=test-code-0123456789",
+                                "merchant=-1234&code=test-code-0123456789"}) {
+        const response page = get(q);
+        EXPECT_TRUE(contains(page.body, "This link is not valid")) << q << "\n" << page.body;
+        EXPECT_FALSE(contains(page.body, "<form")) << q;
+        const response submitted =
+            post(q + "&password=purple+elephant+umbrella&password_confirm=purple+elephant+umbrella");
+        EXPECT_TRUE(contains(submitted.body, "This link is not valid")) << q << "\n" << submitted.body;
+    }
+    EXPECT_TRUE(logs_in_with(old_password));
+    EXPECT_EQ(services_->recovery().inspect(merchant_, code).state, domain::code_state::kind::valid);
+    EXPECT_TRUE(contains(get(std::string(link_query)).body, "<form")) << "the code still works within its own merchant";
+}
+
 TEST_F(ResetPage, ShowsNoFormForAnExpiredCode) {
     clock_.advance(24 * 3600);
-    const response r = get("code=" + std::string(code));
+    const response r = get(std::string(link_query));
     EXPECT_TRUE(contains(r.body, "This link has expired")) << r.body;
     EXPECT_FALSE(contains(r.body, "<form"));
 }
 
 TEST_F(ResetPage, ChangesThePasswordOnceThenShowsTheCodeAsUsed) {
-    const std::string form = "code=" + std::string(code) + "&password=purple+elephant+umbrella" +
+    const std::string form = std::string(link_query) + "&password=purple+elephant+umbrella" +
                              "&password_confirm=purple+elephant+umbrella";
     const response done = post(form);
     EXPECT_EQ(done.status, 200u);
@@ -95,7 +116,7 @@ TEST_F(ResetPage, ChangesThePasswordOnceThenShowsTheCodeAsUsed) {
     EXPECT_TRUE(logs_in_with(new_password));
     EXPECT_FALSE(logs_in_with(old_password));
 
-    const response again = get("code=" + std::string(code));
+    const response again = get(std::string(link_query));
     EXPECT_TRUE(contains(again.body, "This link has already been used")) << again.body;
     EXPECT_FALSE(contains(again.body, "<form"));
     const response resubmitted = post(form);
@@ -103,17 +124,17 @@ TEST_F(ResetPage, ChangesThePasswordOnceThenShowsTheCodeAsUsed) {
 }
 
 TEST_F(ResetPage, PasswordsThatDifferKeepTheFormAndChangeNothing) {
-    const response r = post("code=" + std::string(code) + "&password=purple+elephant+umbrella&password_confirm=other");
+    const response r = post(std::string(link_query) + "&password=purple+elephant+umbrella&password_confirm=other");
     EXPECT_EQ(r.status, 400u);
     EXPECT_TRUE(contains(r.body, "The two passwords do not match")) << r.body;
     EXPECT_TRUE(contains(r.body, R"(<input type="hidden" name="code" value="test-code-0123456789">)"));
     EXPECT_FALSE(contains(r.body, "purple"));
     EXPECT_TRUE(logs_in_with(old_password));
-    EXPECT_EQ(services_->recovery().inspect(code).state, domain::code_state::kind::valid);
+    EXPECT_EQ(services_->recovery().inspect(merchant_, code).state, domain::code_state::kind::valid);
 }
 
 TEST_F(ResetPage, APasswordThePolicyRefusesKeepsTheFormWithTheReason) {
-    const response r = post("code=" + std::string(code) + "&password=short&password_confirm=short");
+    const response r = post(std::string(link_query) + "&password=short&password_confirm=short");
     EXPECT_EQ(r.status, 400u);
     EXPECT_TRUE(contains(r.body, "The new password must be at least 8 characters.")) << r.body;
     EXPECT_TRUE(contains(r.body, R"(name="code" value="test-code-0123456789")"));
@@ -127,14 +148,15 @@ TEST_F(ResetPage, RefusesABodyThatIsNotAForm) {
     EXPECT_EQ(json.content_type, "text/html; charset=utf-8");
     EXPECT_TRUE(contains(json.body, "The form could not be read"));
 
-    const response broken = post("code=%zz&password=a&password_confirm=a");
+    const response broken = post("merchant=1234&code=%zz&password=a&password_confirm=a");
     EXPECT_EQ(broken.status, 400u);
     EXPECT_TRUE(contains(broken.body, "The form could not be read"));
     EXPECT_TRUE(logs_in_with(old_password));
 }
 
 TEST_F(ResetPage, AnUnknownCodeSubmittedShowsNoForm) {
-    const response r = post("code=nope-nope-nope&password=purple+elephant+umbrella&password_confirm=purple+elephant+umbrella");
+    const response r = post("merchant=1234&code=nope-nope-nope&password=purple+elephant+umbrella"
+                            "&password_confirm=purple+elephant+umbrella");
     EXPECT_EQ(r.status, 200u);
     EXPECT_TRUE(contains(r.body, "This link is not valid")) << r.body;
     EXPECT_FALSE(contains(r.body, "<form"));
@@ -142,7 +164,8 @@ TEST_F(ResetPage, AnUnknownCodeSubmittedShowsNoForm) {
 
 TEST_F(ResetPage, TooManyAttemptsAsksToComeBackLater) {
     response r;
-    for (int i = 0; i < 11; ++i) r = post("code=guess-" + std::to_string(i) + "&password=x+y+z+w+v&password_confirm=x+y+z+w+v");
+    for (int i = 0; i < 11; ++i)
+        r = post("merchant=1234&code=guess-" + std::to_string(i) + "&password=x+y+z+w+v&password_confirm=x+y+z+w+v");
     EXPECT_EQ(r.status, 429u);
     EXPECT_TRUE(contains(r.body, "Too many attempts")) << r.body;
     bool retry_after = false;

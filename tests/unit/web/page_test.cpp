@@ -26,8 +26,10 @@ TEST(HtmlEscape, EscapesEveryCharacterThatCouldOpenMarkupOrCloseAnAttribute) {
     EXPECT_EQ(core::html_escape("Hôtel Plage"), "Hôtel Plage");
 }
 
-TEST(RenderForm, PutsTheCodeInAHiddenFieldAndTheMinimumLengthOnBothInputs) {
-    const std::string html = render_form({.code = "abc-123", .merchant_name = "Hotel Test", .password_min_length = 12});
+TEST(RenderForm, PutsTheMerchantAndTheCodeInHiddenFieldsAndTheMinimumLengthOnBothInputs) {
+    const std::string html = render_form({.merchant = core::merchant_id{1234}, .code = "abc-123",
+                                          .merchant_name = "Hotel Test", .password_min_length = 12});
+    EXPECT_TRUE(contains(html, R"(<input type="hidden" name="merchant" value="1234">)")) << html;
     EXPECT_TRUE(contains(html, R"(<input type="hidden" name="code" value="abc-123">)")) << html;
     EXPECT_TRUE(contains(html, R"(<form method="post" action="reset-password">)")) << html;
     EXPECT_TRUE(contains(html, R"(name="password" type="password" autocomplete="new-password" required minlength="12")"));

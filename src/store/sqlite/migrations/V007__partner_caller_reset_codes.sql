@@ -1,0 +1,5 @@
+-- guestd schema, version 7: the operator's grant that lets a partner choose its own reset codes
+-- (sendGuestResetPasswordCode's resetCode; `guestd partner add --caller-reset-codes`, `guestd partner set`). A
+-- code the caller chose lets it complete the reset without the guest's mailbox, so no partner holds the right
+-- unless granted: existing partners get 0.
+ALTER TABLE partners ADD COLUMN caller_reset_codes INTEGER NOT NULL DEFAULT 0 CHECK (caller_reset_codes IN (0, 1));
