@@ -21,14 +21,14 @@ endif()
 #    with `stream << file.rdbuf()` instead.
 # What cannot be written away is turned off below for one warning, in one source file, under GCC only:
 #  - src/http/asio_impl.cpp, -Wnull-dereference: Asio's scheduler::compensating_work_started
-#    (boost/asio/detail/impl/scheduler.ipp:331) uses the thread's call stack entry unchecked, which Asio guarantees
-#    is there (chriskohlhoff/asio#588, #847: "only called from inside the scheduler"). The file holds no guestd
-#    code, only Asio's and Beast's compiled part.
+#    (boost/asio/detail/impl/scheduler.ipp:331) uses the thread's call stack entry unchecked: it is only called
+#    from inside the scheduler, where the entry exists (Asio's author on chriskohlhoff/asio#588; the warning is
+#    chriskohlhoff/asio#847). The file holds no guestd code, only Asio's and Beast's compiled part.
 #  - src/http/server.cpp, -Wnull-dereference: boost/asio/io_context.hpp:994, the executors' operator== that
 #    any_io_executor instantiates for io_context's executor (any_executor.hpp:996), compares two target_ pointers
 #    it never dereferences (chriskohlhoff/asio#847, #1616; GCC 14 still warns).
-#  - src/cli/cli.cpp, -Wnull-dereference: CLI11's CLI::detail::split (CLI/StringTools.hpp:50) growing a
-#    std::vector<std::string>, where GCC sees the moved-from string's pointer as possibly null
+#  - src/cli/cli.cpp, -Wnull-dereference: CLI11's CLI::detail::split (CLI/StringTools.hpp:50) growing its
+#    std::vector<std::string>, where GCC takes the old storage it relocates the strings from for possibly null
 #    (basic_string.h:234, at -O2).
 function(guestd_quiet_gcc_false_positive target source warning)
   set_property(SOURCE ${PROJECT_SOURCE_DIR}/${source} TARGET_DIRECTORY ${target} APPEND PROPERTY COMPILE_OPTIONS
