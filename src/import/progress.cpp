@@ -12,7 +12,9 @@
 namespace guestd::import {
 namespace {
 
-double rate(const progress_state& s) { return s.elapsed_seconds > 0 ? static_cast<double>(s.rows) / s.elapsed_seconds : 0.0; }
+double rate(const progress_state& s) {
+    return s.elapsed_seconds > 0 ? static_cast<double>(s.rows) / s.elapsed_seconds : 0.0;
+}
 
 /// The fraction of the file read, when its size is known.
 std::optional<double> fraction(const progress_state& s) {
