@@ -293,7 +293,9 @@ TEST_F(AuditTrail, CredentialsCreatedRotatedAndDisabledNameThePartnerAndNoSecret
         const auto& d = detail_of(e);
         if (string_at(d, "credential") == "hotel_token") ++hotel_tokens;
         if (string_at(d, "credential") == "partner") partners.insert(int_at(d, "partner_id"));
-        if (int_at(d, "partner_id") == holder_.id) EXPECT_EQ(d.at("caller_reset_codes"), json::value(true));
+        if (int_at(d, "partner_id") == holder_.id) {
+            EXPECT_EQ(d.at("caller_reset_codes"), json::value(true));
+        }
     }
     EXPECT_EQ(created.size(), 5u);
     EXPECT_EQ(hotel_tokens, 1);
