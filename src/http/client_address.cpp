@@ -78,7 +78,7 @@ bool in_range(const trusted_proxies::range& r, const ip::address& a) {
     }
     unsigned bits = r.prefix;
     for (std::size_t i = 0; bits > 0; ++i, bits = bits >= 8 ? bits - 8 : 0) {
-        const unsigned char mask = bits >= 8 ? 0xff : static_cast<unsigned char>(0xff << (8 - bits));
+        const auto mask = static_cast<unsigned char>(bits >= 8 ? 0xffu : 0xffu << (8 - bits));
         if ((bytes[i] & mask) != (r.bytes[i] & mask)) return false;
     }
     return true;

@@ -288,19 +288,19 @@ std::optional<std::string> query_param(std::string_view url, std::string_view na
 
 std::string base64(std::string_view bytes) {
     static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const auto byte = [&](std::size_t k) -> unsigned { return static_cast<unsigned char>(bytes[k]); };
     std::string out;
     std::size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
+        const unsigned v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
         out += alphabet[(v >> 6) & 63];
         out += alphabet[v & 63];
     }
     if (const auto left = bytes.size() - i; left > 0) {
-        unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-        if (left == 2) v |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1]) << 8);
+        unsigned v = byte(i) << 16;
+        if (left == 2) v |= byte(i + 1) << 8;
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
         out += left == 2 ? alphabet[(v >> 6) & 63] : '=';
