@@ -4,6 +4,7 @@
 #include <cctype>
 #include <iostream>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 namespace guestd::itest {
@@ -158,18 +159,51 @@ const std::vector<std::string>& guest_information_keys() {
     return keys;
 }
 
+namespace {
+
+/// The world every experience test starts from, made by the first test of the process and copied for the rest:
+/// five CLI commands cost about 0.4 s on SQLite and 1.6 s on PostgreSQL, a copy a few milliseconds and 0.5 s.
+struct experience_world {
+    std::unique_ptr<temp_dir> dir;
+    std::unique_ptr<test_database> database;  // never opened: only copied
+    merchant_info hotel_a;
+    merchant_info hotel_b;
+    partner_info acme;
+    partner_info beta;
+    partner_info gamma;
+};
+
+experience_world& saved_world() {
+    static experience_world world;
+    return world;
+}
+
+}  // namespace
+
 void experience_test::SetUp() {
     try {
-        // Make the world through the operator CLI, before the server opens the database.
         dir_ = std::make_unique<temp_dir>();
-        database_ = std::make_unique<test_database>(dir_->path());
-        db_ = database_->arg();
-        hotel_a_ = add_merchant(db_, 1234, "Hotel Test");
-        hotel_b_ = add_merchant(db_, 5678, "Hotel Other");
-        acme_ = add_partner(db_, "Acme", {1234, 5678});
-        beta_ = add_partner(db_, "Beta", {1234});
-        gamma_ = add_partner(db_, "Gamma", {5678});
-        if (HasFailure()) GTEST_FAIL() << "the operator CLI could not set up merchants and partners";
+        auto& world = saved_world();
+        if (world.database) {
+            database_ = std::make_unique<test_database>(dir_->path(), *world.database);
+            db_ = database_->arg();
+            std::tie(hotel_a_, hotel_b_, acme_, beta_, gamma_) =
+                std::tie(world.hotel_a, world.hotel_b, world.acme, world.beta, world.gamma);
+        } else {
+            // Make the world through the operator CLI, before the server opens the database, and keep a copy.
+            database_ = std::make_unique<test_database>(dir_->path());
+            db_ = database_->arg();
+            hotel_a_ = add_merchant(db_, 1234, "Hotel Test");
+            hotel_b_ = add_merchant(db_, 5678, "Hotel Other");
+            acme_ = add_partner(db_, "Acme", {1234, 5678});
+            beta_ = add_partner(db_, "Beta", {1234});
+            gamma_ = add_partner(db_, "Gamma", {5678});
+            if (HasFailure()) GTEST_FAIL() << "the operator CLI could not set up merchants and partners";
+            world.dir = std::make_unique<temp_dir>();
+            world.database = std::make_unique<test_database>(world.dir->path(), *database_);
+            std::tie(world.hotel_a, world.hotel_b, world.acme, world.beta, world.gamma) =
+                std::tie(hotel_a_, hotel_b_, acme_, beta_, gamma_);
+        }
         start_server();
     } catch (const std::exception& e) {
         GTEST_FAIL() << e.what();

@@ -250,21 +250,44 @@ void exec_on_server(const std::string& server_url, const std::string& sql) {
 
 }  // namespace
 
+namespace {
+
+/// A database name no other test uses.
+std::string fresh_database_name() {
+    static std::mt19937_64 engine{std::random_device{}()};
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    return "guestd_itest_" + std::to_string(engine());
+}
+
+}  // namespace
+
 test_database::test_database(const std::filesystem::path& dir) {
     const auto server = postgres_server_url();
     if (!server) {
         arg_ = (dir / "guestd.db").string();
         return;
     }
-    // Name a database no other test uses, create it, and hand out its URL.
-    static std::mt19937_64 engine{std::random_device{}()};
-    static std::mutex mutex;
-    {
-        std::lock_guard lock(mutex);
-        name_ = "guestd_itest_" + std::to_string(engine());
-    }
+    name_ = fresh_database_name();
     exec_on_server(*server, "CREATE DATABASE " + name_);
     server_url_ = *server;
+    arg_ = url_with_database(server_url_, name_);
+}
+
+test_database::test_database(const std::filesystem::path& dir, const test_database& original) {
+    if (original.name_.empty()) {
+        // Every guestd that had the file open has exited, which checkpointed and removed its WAL; a WAL left
+        // behind all the same is part of the database, so it is copied too.
+        arg_ = (dir / "guestd.db").string();
+        std::filesystem::copy_file(original.arg_, arg_);
+        if (const std::filesystem::path wal = original.arg_ + "-wal"; std::filesystem::exists(wal)) {
+            std::filesystem::copy_file(wal, arg_ + "-wal");
+        }
+        return;
+    }
+    name_ = fresh_database_name();
+    exec_on_server(original.server_url_, "CREATE DATABASE " + name_ + " TEMPLATE " + original.name_);
+    server_url_ = original.server_url_;
     arg_ = url_with_database(server_url_, name_);
 }
 

@@ -53,6 +53,10 @@ bool on_postgres();
 class test_database {
 public:
     explicit test_database(const std::filesystem::path& dir);
+    /// A copy of original, which no process may have open: on SQLite its file copied to `<dir>/guestd.db`, on
+    /// PostgreSQL a fresh database created with original as its template. A fixture that makes the same world
+    /// through the operator CLI before every test makes it once and starts each later test from such a copy.
+    test_database(const std::filesystem::path& dir, const test_database& original);
     ~test_database();
     test_database(const test_database&) = delete;
     test_database& operator=(const test_database&) = delete;
