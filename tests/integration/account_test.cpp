@@ -3,9 +3,9 @@
 #include "integration/experience_fixture.hpp"
 
 #include <boost/json.hpp>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <string>
 
 namespace guestd::itest {
@@ -139,7 +139,7 @@ TEST_F(UpdatePassword, SuccessAnswersAnEmptyBodyAndCreatesTheAccount) {
     EXPECT_EQ(after.at("reservations"), json::value(1));
     ASSERT_TRUE(after.at("printed_card_number").is_string()) << json::serialize(after);
     const std::string card(after.at("printed_card_number").as_string());
-    EXPECT_TRUE(std::regex_match(card, std::regex("[0-9]{16}"))) << card;
+    EXPECT_THAT(card, ::testing::MatchesRegex("[0-9]{16}"));
     EXPECT_TRUE(luhn_valid(card)) << card << " fails the Luhn check";
 }
 
@@ -199,7 +199,7 @@ TEST_F(Login, SuccessReturnsABase64UrlTokenThatOpensTheGuestCalls) {
     ASSERT_TRUE(body.is_object() && body.as_object().size() == 1 && body.as_object().contains("token")) << r.body;
     ASSERT_TRUE(body.at("token").is_string());
     const std::string token(body.at("token").as_string());
-    EXPECT_TRUE(std::regex_match(token, std::regex("[A-Za-z0-9_-]{43}"))) << token;
+    EXPECT_THAT(token, ::testing::MatchesRegex("[A-Za-z0-9_-]{43}"));
     EXPECT_TRUE(has_status(guest_info(token), 200));
     EXPECT_TRUE(has_status(guest_reservations(token), 200));
 }
@@ -233,7 +233,7 @@ TEST_F(Login, SettingAPasswordRevokesTokensAndANewLoginWorks) {
 ::testing::AssertionResult is_locked(const http_response& r) {
     if (auto ok = is_json(r, 429, R"({"message": "too many failed logins, retry later"})"); !ok) return ok;
     const auto retry_after = r.header("Retry-After");
-    if (!retry_after || !std::regex_match(*retry_after, std::regex("[0-9]{1,5}"))) {
+    if (!retry_after || !::testing::Value(*retry_after, ::testing::MatchesRegex("[0-9]{1,5}"))) {
         return ::testing::AssertionFailure() << "429 without a numeric Retry-After: " << retry_after.value_or("none");
     }
     const int seconds = std::stoi(*retry_after);

@@ -3,9 +3,9 @@
 #include "integration/experience_fixture.hpp"
 
 #include <boost/json.hpp>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <string>
 
 namespace guestd::itest {
@@ -61,7 +61,7 @@ TEST_F(GuestInformation, GetReturnsEverySixteenKeysWithNullsAndAnETag) {
         "privilege_badges": []})"));
     const auto etag = r.header("ETag");
     ASSERT_TRUE(etag.has_value()) << "GET guest-informations carries an ETag";
-    EXPECT_TRUE(std::regex_match(*etag, std::regex(R"("[^"]+")"))) << *etag;
+    EXPECT_THAT(*etag, ::testing::MatchesRegex(R"("[^"]+")"));
 }
 
 TEST_F(GuestInformation, GuestShowMatchesTheProfile) {
