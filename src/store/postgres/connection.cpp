@@ -399,14 +399,14 @@ void statement::encode(param& p, text_array value) {
     p.length = static_cast<int>(out.size());
 }
 
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) {
-        if (ch >= 'A' && ch <= 'Z') {
-            ch = static_cast<char>(ch - 'A' + 'a');
-        }
+const query& connection::for_update(const query& q) {
+    auto [it, added] = locking_.try_emplace(&q);
+    if (added) {
+        it->second.name = std::string(q.name) + "_for_update";
+        it->second.sql = std::string(q.sql) + "FOR UPDATE\n";
+        it->second.q = query{.name = it->second.name, .sql = it->second.sql, .sqlite_sql = {}};
     }
-    return out;
+    return it->second.q;
 }
 
 }  // namespace guestd::store::postgres
