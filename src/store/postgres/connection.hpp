@@ -47,7 +47,7 @@ struct connection_settings {
     std::string conninfo;          // a postgresql:// URI or key=value pairs; may hold a password, never logged
     int connect_timeout_s = 5;     // a default: a connect_timeout in conninfo wins
     bool force_connect_timeout = false;  // true: connect_timeout_s wins over conninfo's (the health probe)
-    int lock_timeout_ms = 5000;    // how long a statement waits for a lock (the write lock included)
+    int lock_timeout_ms = 5000;    // how long a statement waits for a lock (row locks included)
     int idle_in_transaction_timeout_s = 60;  // the server ends a transaction left idle this long (0: never)
 };
 

@@ -159,8 +159,8 @@ public:
         const auto deadline = steady::now() + busy_timeout_;
         const query& start = mode == tx::write ? queries::begin_write : queries::begin_read;
 
-        // Borrow a connection and start the transaction; a writer takes the write lock here, waiting at most
-        // the lock timeout for it.
+        // Borrow a connection and start the transaction (a writer takes no lock up front: its finders lock the
+        // rows it reads, each wait bounded by the lock timeout).
         for (unsigned attempt = 0;; ++attempt) {
             auto held = std::make_unique<lease>(pool_, deadline);
             const bool fresh = held->conn().fresh();

@@ -11,18 +11,18 @@ using sql::query;
 
 namespace queries {
 
-// Transactions. A write unit of work takes one advisory lock, the same for every node on the database, before
-// anything else, and holds it until it ends: writers run one after another, as on SQLite, so a unit that reads
-// and then writes (a login counting a failure, a claim of the outbox) never works from a stale read and never
-// fails to serialize. READ COMMITTED then suffices: each statement sees everything committed before it, which
-// includes every earlier writer. Readers take a snapshot and never wait for writers.
+// Transactions. Writers run side by side, in READ COMMITTED, and take no lock shared with other writers: a write
+// unit locks the guest and account rows it reads (its finders add FOR UPDATE, connection::for_update), so a unit
+// that reads and then writes (a login counting a failure, a profile update with If-Match, a password set) works
+// from the latest committed row and the next writer of that row waits for it; other rows, guests and merchants
+// never wait. Single statements are atomic on their own (the throttle upsert, conditional updates such as
+// mark_reset_used, ON CONFLICT inserts), and the outbox claim skips rows another claim holds (SKIP LOCKED). A
+// deadlock or serialization failure throws store::write_conflict, and store::write() runs the unit again.
+// Readers take a snapshot and never wait for writers.
 
 inline constexpr query begin_read{"begin_read", R"sql(BEGIN ISOLATION LEVEL REPEATABLE READ)sql"};
 
-inline constexpr query begin_write{"begin_write", R"sql(
-BEGIN ISOLATION LEVEL READ COMMITTED;
-SELECT pg_advisory_xact_lock(7455793200185655298)
-)sql"};
+inline constexpr query begin_write{"begin_write", R"sql(BEGIN ISOLATION LEVEL READ COMMITTED)sql"};
 
 /// Migrations wait as long as another node's migrations take (no lock timeout), under their own lock.
 inline constexpr query begin_migrations{"begin_migrations", R"sql(
@@ -33,7 +33,7 @@ SELECT pg_advisory_xact_lock(7455793200185655297)
 
 /// Leases up to $2 pending messages due at $1 until $3, in one statement; the columns of find_outbox and then
 /// the due time each had (the order to return them in). SKIP LOCKED: a message another transaction is leasing
-/// right now is left to it, so two nodes never take the same message even outside the write lock.
+/// right now is left to it, so two nodes never take the same message.
 inline constexpr query claim_outbox{"claim_outbox", R"sql(
 WITH due AS (
     SELECT id, next_attempt_at FROM outbox
