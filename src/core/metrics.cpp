@@ -53,6 +53,7 @@ constexpr std::array k_help{
     help_entry{"guestd_outbox_backlog", "Emails waiting in the outbox for delivery."},
     help_entry{"guestd_mail_sent_total", "Emails the delivery worker handed over successfully."},
     help_entry{"guestd_mail_delivery_failures_total", "Failed delivery attempts (retried or dead)."},
+    help_entry{"guestd_db_retries_total", "Write units of work run again after a deadlock or serialization failure."},
 };
 
 std::string_view help_for(std::string_view name, std::string_view fallback) {

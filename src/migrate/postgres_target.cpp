@@ -1,6 +1,7 @@
 #include "migrate/postgres_target.hpp"
 
 #include "core/error.hpp"
+#include "migrate/tables.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/postgres/queries.hpp"
 
@@ -60,11 +61,20 @@ postgres_target::postgres_target(const std::string& conninfo) {
 postgres_target::~postgres_target() = default;
 
 void postgres_target::begin() {
+    // Every table it copies into, locked against writes (EXCLUSIVE lets reads through) until the copy commits: a
+    // node started too early waits, at most its lock timeout, rather than writing beside the copy.
+    std::string lock = "LOCK TABLE ";
+    for (const auto& t : tables()) {
+        if (lock.size() > std::string_view("LOCK TABLE ").size()) lock += ", ";
+        lock += t.name;
+    }
+    lock += " IN EXCLUSIVE MODE";
     try {
         conn_->exec(pg::queries::begin_write.name, pg::queries::begin_write.sql);
+        conn_->exec("lock the target's tables", lock);
     } catch (const core::backend_error& e) {
         throw std::runtime_error(std::string(e.what()) +
-                                 " (a guestd running on the target holds its write lock: stop it first)");
+                                 " (a guestd running on the target is writing: stop every node first)");
     }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/metrics.hpp"
 #include "store/records.hpp"
 
 #include <memory>
@@ -244,12 +245,20 @@ public:
 
 enum class tx { read, write };
 
+/// A write unit of work lost a race the database detected (on PostgreSQL, a deadlock or a serialization
+/// failure): rolled back, and safe to run again from the start. store::write() does that.
+class write_conflict : public core::backend_error {
+public:
+    explicit write_conflict(std::string what) : core::backend_error(std::move(what), true) {}
+};
+
 /// A database: hands out units of work; safe to use from many threads at once.
 class database {
 public:
     virtual ~database() = default;
-    /// Starts a transaction. tx::write takes the write lock up front so it never fails to upgrade. While a
-    /// read_scope of this database is open on the calling thread, tx::read joins the scope's transaction.
+    /// Starts a transaction. tx::write on SQLite takes the write lock up front so it never fails to upgrade; on
+    /// PostgreSQL its finders lock the guest and account rows they return (store::write retries a lost race).
+    /// While a read_scope of this database is open on the calling thread, tx::read joins the scope's transaction.
     std::unique_ptr<unit_of_work> begin(tx mode);
     /// True when the database answers a trivial query.
     virtual bool ping() = 0;
@@ -332,6 +341,26 @@ inline read_scope::~read_scope() {
     if (owner_) {
         detail::ambient.shared.reset();
         detail::ambient.db = nullptr;
+    }
+}
+
+/// How many times store::write() runs a unit of work that keeps losing races before it lets the error through.
+inline constexpr int write_attempts = 3;
+
+/// Runs work(uow) in a tx::write unit of work and returns what it returns; work commits (or not) itself. When the
+/// database answers write_conflict, the unit is rolled back and work runs again on a new one, write_attempts
+/// times at most, each retry counted in guestd_db_retries_total. work must therefore do nothing outside the
+/// database that it cannot do twice (it may hash, read and write the store; it must not send mail or answer).
+template <class Work>
+auto write(database& db, Work&& work) -> decltype(work(std::declval<unit_of_work&>())) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            auto uow = db.begin(tx::write);
+            return work(*uow);
+        } catch (const write_conflict&) {
+            if (attempt >= write_attempts) throw;
+            core::metrics::add_counter("guestd_db_retries_total");
+        }
     }
 }
 

@@ -13,10 +13,12 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -191,6 +193,17 @@ void add_merchant(store::database& db, std::int64_t id) {
     u->commit();
 }
 
+/// A guest of merchant 1, committed.
+core::guest_id committed_guest(store::database& db, const std::string& email) {
+    auto u = db.begin(store::tx::write);
+    store::guest g;
+    g.merchant = core::merchant_id{1};
+    g.fields.email = email;
+    const auto id = u->guests().insert(g).value();
+    u->commit();
+    return id;
+}
+
 }  // namespace
 
 GUESTD_INSTANTIATE_STORE_CONTRACT(Postgres, postgres_backend());
@@ -356,48 +369,62 @@ TEST_F(PostgresDatabase, MalformedConnectionStringIsRefused) {
 
 TEST_F(PostgresDatabase, WriterWaitingPastTheLockTimeoutGetsATransientError) {
     auto db = open(200);
+    add_merchant(*db, 1);
+    const auto id = committed_guest(*db, "held@example.com");
     auto holder = db->begin(store::tx::write);
+    ASSERT_TRUE(holder->guests().find(core::merchant_id{1}, id));
 
     bool transient = false;
-    const auto what = what_thrown([&] { db->begin(store::tx::write); }, &transient);
-    EXPECT_THAT(what, ::testing::HasSubstr("begin_write"));
+    const auto what =
+        what_thrown([&] { db->begin(store::tx::write)->guests().find(core::merchant_id{1}, id); }, &transient);
+    EXPECT_THAT(what, ::testing::HasSubstr("find_guest_for_update"));
     EXPECT_THAT(what, ::testing::HasSubstr("55P03"));
     EXPECT_TRUE(transient);
 
     // Readers are not held up by the writer, and the writer's connection stays usable.
-    EXPECT_TRUE(db->begin(store::tx::read)->merchants().list().empty());
+    EXPECT_TRUE(db->begin(store::tx::read)->guests().find(core::merchant_id{1}, id));
     holder.reset();
-    EXPECT_NO_THROW(db->begin(store::tx::write)->commit());
+    EXPECT_NO_THROW(db->begin(store::tx::write)->guests().find(core::merchant_id{1}, id));
 }
 
-TEST_F(PostgresDatabase, EveryNodeWaitsForTheSameWriteLock) {
+TEST_F(PostgresDatabase, EveryNodeWaitsForTheSameRowLock) {
     // Two nodes: two databases opened on one PostgreSQL database.
     auto node_a = open(200);
     auto node_b = open(200);
+    add_merchant(*node_a, 1);
+    const auto id = committed_guest(*node_a, "shared@example.com");
     auto holder = node_a->begin(store::tx::write);
-    ASSERT_TRUE(holder->merchants().insert({core::merchant_id{1}, "Hotel", 0, 8}, "token-1"));
+    auto g = holder->guests().find(core::merchant_id{1}, id);
+    ASSERT_TRUE(g);
+    g->fields.firstname = "Ann";
+    ASSERT_TRUE(holder->guests().update(*g));
 
     bool transient = false;
-    EXPECT_FALSE(what_thrown([&] { node_b->begin(store::tx::write); }, &transient).empty());
+    EXPECT_FALSE(
+        what_thrown([&] { node_b->begin(store::tx::write)->guests().find(core::merchant_id{1}, id); }, &transient)
+            .empty());
     EXPECT_TRUE(transient);
 
     // Once A commits, B writes, and reads what A wrote.
     holder->commit();
     holder.reset();
     auto next = node_b->begin(store::tx::write);
-    EXPECT_TRUE(next->merchants().find(core::merchant_id{1}).has_value());
+    EXPECT_EQ(next->guests().find(core::merchant_id{1}, id)->fields.firstname, "Ann");
 }
 
-TEST_F(PostgresDatabase, WriteLockOfANodeThatHungInsideAUnitIsReleasedByTheServer) {
+TEST_F(PostgresDatabase, RowLockOfANodeThatHungInsideAUnitIsReleasedByTheServer) {
     auto opts = options_for(db_.conninfo());
     opts.idle_in_transaction_timeout_s = 1;
     auto hung = store::postgres::open(opts, clock_);
     auto other = open(10'000);
+    add_merchant(*other, 1);
+    const auto id = committed_guest(*other, "hung@example.com");
 
-    // A node takes the write lock and stops talking; the server ends its session after the idle timeout, and
-    // the other node's writer, waiting meanwhile, gets the lock.
+    // A node locks a guest's row and stops talking; the server ends its session after the idle timeout, and
+    // the other node's writer, waiting meanwhile, gets the row.
     auto abandoned = hung->begin(store::tx::write);
-    EXPECT_NO_THROW(add_merchant(*other, 1));
+    ASSERT_TRUE(abandoned->guests().find(core::merchant_id{1}, id));
+    EXPECT_NO_THROW(other->begin(store::tx::write)->guests().find(core::merchant_id{1}, id));
 
     // The hung node finds its unit gone (a transient error), and its next unit works.
     bool transient = false;
@@ -658,6 +685,64 @@ TEST_F(PostgresDatabase, ScrubLeavesNoTupleOfTheErasedGuestInTheTableOrItsIndexe
     EXPECT_EQ(tuples_holding("guests"), 0);
     EXPECT_EQ(tuples_holding("guest_custom_fields"), 0);
     EXPECT_EQ(index_entries_holding("guests_merchant_id_email_norm_key"), 0);
+}
+
+// Write concurrency without a lock shared by every writer: a write unit locks the rows it reads, and nothing else.
+
+TEST_F(PostgresDatabase, WritesOfDifferentGuestsDoNotWaitForEachOther) {
+    // A short lock timeout: a writer that waited for another would fail rather than hang.
+    auto db = open(1000);
+    add_merchant(*db, 1);
+    const auto first = committed_guest(*db, "first@example.com");
+    const auto second = committed_guest(*db, "second@example.com");
+
+    // Unit A reads the first guest to write it, and stays open holding its row lock.
+    auto a = db->begin(store::tx::write);
+    ASSERT_TRUE(a->guests().find(core::merchant_id{1}, first));
+
+    // Unit B updates the second guest and commits meanwhile.
+    ASSERT_NO_THROW({
+        auto b = db->begin(store::tx::write);
+        auto g = b->guests().find(core::merchant_id{1}, second);
+        ASSERT_TRUE(g);
+        g->fields.firstname = "Bea";
+        ASSERT_TRUE(b->guests().update(*g));
+        b->commit();
+    });
+    EXPECT_EQ(db->begin(store::tx::read)->guests().find(core::merchant_id{1}, second)->fields.firstname, "Bea");
+}
+
+TEST_F(PostgresDatabase, WritesOfOneGuestTakeTurnsSoTheSecondReadsWhatTheFirstWrote) {
+    auto db = open();
+    add_merchant(*db, 1);
+    const auto id = committed_guest(*db, "one@example.com");
+
+    // Unit A reads the guest to write it.
+    auto a = db->begin(store::tx::write);
+    auto mine = a->guests().find(core::merchant_id{1}, id);
+    ASSERT_TRUE(mine);
+    ASSERT_EQ(mine->version, 1);
+
+    // Unit B, on another thread, reads the same guest to write it: it must wait for A's row lock.
+    std::optional<std::int64_t> version_b_read;
+    std::thread b([&] {
+        auto u = db->begin(store::tx::write);
+        version_b_read = u->guests().find(core::merchant_id{1}, id)->version;
+    });
+    admin watcher(db_.name());
+    for (int polls = 0; watcher.number("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND wait_event_type = 'Lock'") != 1;
+         ++polls) {
+        ASSERT_LT(polls, 10'000) << "unit B never waited for unit A's row lock";
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+
+    // A writes and commits: B then reads A's version, not the one A read (no lost update).
+    mine->fields.firstname = "Ann";
+    ASSERT_TRUE(a->guests().update(*mine));
+    a->commit();
+    b.join();
+    EXPECT_EQ(version_b_read, 2);
 }
 
 }  // namespace guestd::contract

@@ -1,5 +1,7 @@
 #include "store/postgres/connection.hpp"
 
+#include "store/store.hpp"
+
 #include "core/text.hpp"
 
 #include <libpq-fe.h>
@@ -39,7 +41,7 @@ bool transient_state(const char* state) {
     static constexpr std::string_view transient[] = {
         "40001",  // serialization_failure
         "40P01",  // deadlock_detected
-        "55P03",  // lock_not_available: lock_timeout, the write lock included
+        "55P03",  // lock_not_available: lock_timeout on a row lock
         "57014",  // query_canceled: statement_timeout
         "57P01",  // admin_shutdown
         "57P02",  // crash_shutdown
@@ -119,6 +121,9 @@ void throw_error(connection& c, PGresult* result, std::string_view what) {
     if (sqlstate == "23505") {
         throw unique_violation(std::move(message), false);
     }
+    if (sqlstate == "40001" || sqlstate == "40P01") {
+        throw write_conflict(std::move(message));
+    }
     throw core::backend_error(std::move(message), lost || transient_state(sqlstate.c_str()));
 }
 
@@ -170,7 +175,7 @@ connection::connection(const connection_settings& settings) {
         },
         this);
 
-    // Bound every lock wait (the write lock included), so a stuck writer turns into a transient error; and let
+    // Bound every lock wait (row locks included), so a stuck writer turns into a transient error; and let
     // the server end a transaction its client abandoned (a hung or cut-off node), which releases its locks.
     try {
         exec("connection settings",
@@ -399,14 +404,14 @@ void statement::encode(param& p, text_array value) {
     p.length = static_cast<int>(out.size());
 }
 
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) {
-        if (ch >= 'A' && ch <= 'Z') {
-            ch = static_cast<char>(ch - 'A' + 'a');
-        }
+const query& connection::for_update(const query& q) {
+    auto [it, added] = locking_.try_emplace(&q);
+    if (added) {
+        it->second.name = std::string(q.name) + "_for_update";
+        it->second.sql = std::string(q.sql) + "FOR UPDATE\n";
+        it->second.q = query{.name = it->second.name, .sql = it->second.sql, .sqlite_sql = {}};
     }
-    return out;
+    return it->second.q;
 }
 
 }  // namespace guestd::store::postgres

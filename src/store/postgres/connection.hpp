@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/postgres/queries.hpp"
+#include "store/sql/text.hpp"
 
 #include <array>
 #include <chrono>
@@ -46,7 +47,7 @@ struct connection_settings {
     std::string conninfo;          // a postgresql:// URI or key=value pairs; may hold a password, never logged
     int connect_timeout_s = 5;     // a default: a connect_timeout in conninfo wins
     bool force_connect_timeout = false;  // true: connect_timeout_s wins over conninfo's (the health probe)
-    int lock_timeout_ms = 5000;    // how long a statement waits for a lock (the write lock included)
+    int lock_timeout_ms = 5000;    // how long a statement waits for a lock (row locks included)
     int idle_in_transaction_timeout_s = 60;  // the server ends a transaction left idle this long (0: never)
 };
 
@@ -84,9 +85,19 @@ public:
 
     pg_conn* handle() const { return conn_; }
 
+    /// q with FOR UPDATE appended, under its own name (q's name + "_for_update"): a finder that locks the rows it
+    /// returns until the transaction ends. Made once per connection and kept with it.
+    const query& for_update(const query& q);
+
 private:
     pg_conn* conn_ = nullptr;
     std::unordered_map<std::string_view, std::vector<unsigned>> prepared_;
+    struct locking_query {
+        std::string name;
+        std::string sql;
+        query q;
+    };
+    std::unordered_map<const query*, locking_query> locking_;  // nodes never move: q views name and sql
     bool fresh_ = true;
     bool poisoned_ = false;
     std::string warning_;
@@ -170,7 +181,6 @@ private:
     int rows_ = 0;
 };
 
-/// ASCII lowercase, the case folding guestd applies to emails and usernames before comparing them.
-std::string ascii_lower(std::string_view s);
+using sql::ascii_lower;
 
 }  // namespace guestd::store::postgres

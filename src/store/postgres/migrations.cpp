@@ -31,7 +31,7 @@ void migrate(connection& c, const core::clock& clock, std::span<const migration>
         c.exec(queries::create_schema_migrations.name, queries::create_schema_migrations.sql);
         std::int64_t current = 0;
         {
-            statement st(c, queries::current_schema_version);
+            statement st(c, sql::queries::current_schema_version);
             st.step();
             current = st.int64(0);
         }
@@ -50,7 +50,7 @@ void migrate(connection& c, const core::clock& clock, std::span<const migration>
                 continue;
             }
             c.exec("migration " + label(m), m.sql);
-            statement(c, queries::record_migration, std::int64_t{m.version}, m.name, clock.now()).run();
+            statement(c, sql::queries::record_migration, std::int64_t{m.version}, m.name, clock.now()).run();
         }
         c.exec("commit migrations", "COMMIT");
     } catch (...) {

@@ -4,7 +4,7 @@
 #include "store/postgres/connection.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/queries.hpp"
-#include "store/postgres/stores.hpp"
+#include "store/postgres/backend.hpp"
 
 #include <libpq-fe.h>
 
@@ -106,38 +106,13 @@ private:
     std::unique_ptr<connection> conn_;
 };
 
-class unit_of_work final : public store::unit_of_work {
+class unit_of_work final : public sql::unit_of_work_stores<backend> {
 public:
-    unit_of_work(std::unique_ptr<lease> held, const core::clock& clock)
-        : lease_(std::move(held)),
-          merchants_(lease_->conn(), clock),
-          partners_(lease_->conn(), clock),
-          guests_(lease_->conn(), clock),
-          accounts_(lease_->conn(), clock),
-          sessions_(lease_->conn()),
-          reservations_(lease_->conn(), clock),
-          email_lists_(lease_->conn()),
-          resets_(lease_->conn()),
-          throttles_(lease_->conn()),
-          outbox_(lease_->conn(), clock),
-          audit_(lease_->conn()),
-          consents_(lease_->conn()) {}
+    unit_of_work(std::unique_ptr<lease> held, const core::clock& clock, tx mode)
+        : unit_of_work_stores(held->conn(), clock, mode), lease_(std::move(held)) {}
 
     // The lease rolls back whatever was not committed.
     ~unit_of_work() override = default;
-
-    store::merchant_store& merchants() override { return merchants_; }
-    store::partner_store& partners() override { return partners_; }
-    store::guest_store& guests() override { return guests_; }
-    store::account_store& accounts() override { return accounts_; }
-    store::session_store& sessions() override { return sessions_; }
-    store::reservation_store& reservations() override { return reservations_; }
-    store::email_list_store& email_lists() override { return email_lists_; }
-    store::reset_store& resets() override { return resets_; }
-    store::throttle_store& throttles() override { return throttles_; }
-    store::outbox_store& outbox() override { return outbox_; }
-    store::audit_store& audit() override { return audit_; }
-    store::consent_store& consents() override { return consents_; }
 
     // COMMIT returns once the commit record is flushed (synchronous_commit, on by default; with synchronous
     // replication, once the standbys the operator configured have it too). A connection lost during COMMIT
@@ -166,18 +141,6 @@ public:
 
 private:
     std::unique_ptr<lease> lease_;
-    postgres::merchant_store merchants_;
-    postgres::partner_store partners_;
-    postgres::guest_store guests_;
-    postgres::account_store accounts_;
-    postgres::session_store sessions_;
-    postgres::reservation_store reservations_;
-    postgres::email_list_store email_lists_;
-    postgres::reset_store resets_;
-    postgres::throttle_store throttles_;
-    postgres::outbox_store outbox_;
-    postgres::audit_store audit_;
-    postgres::consent_store consents_;
 };
 
 class database final : public store::database {
@@ -196,14 +159,14 @@ public:
         const auto deadline = steady::now() + busy_timeout_;
         const query& start = mode == tx::write ? queries::begin_write : queries::begin_read;
 
-        // Borrow a connection and start the transaction; a writer takes the write lock here, waiting at most
-        // the lock timeout for it.
+        // Borrow a connection and start the transaction (a writer takes no lock up front: its finders lock the
+        // rows it reads, each wait bounded by the lock timeout).
         for (unsigned attempt = 0;; ++attempt) {
             auto held = std::make_unique<lease>(pool_, deadline);
             const bool fresh = held->conn().fresh();
             try {
                 held->conn().exec(start.name, start.sql);
-                return std::make_unique<unit_of_work>(std::move(held), clock_);
+                return std::make_unique<unit_of_work>(std::move(held), clock_, mode);
             } catch (const core::backend_error&) {
                 // An idle connection whose server went away (a restart, a failover) fails at its first use: the
                 // lease closes it, and the next attempt takes another one, a newly opened one at the latest.
@@ -229,7 +192,7 @@ public:
                     probe_.reset();
                     probe_ = std::make_unique<connection>(probe_settings_);
                 }
-                if (probe_->ping(queries::ping.sql, deadline)) {
+                if (probe_->ping(sql::queries::ping.sql, deadline)) {
                     return true;
                 }
             } catch (const core::backend_error&) {

@@ -15,10 +15,10 @@ struct options {
     std::string conninfo;        // "postgresql://user:pass@host:port/dbname" or "host=... dbname=..."; never logged
     unsigned pool_size = 8;      // connections at most, so units of work in flight at once
     int connect_timeout_s = 5;   // how long opening a connection may take (a connect_timeout in conninfo wins)
-    int busy_timeout_ms = 5000;  // how long begin() waits for a free connection and a writer for the write lock
+    int busy_timeout_ms = 5000;  // how long begin() waits for a free connection and a statement for a row lock
     int ping_timeout_ms = 2000;  // how long ping() waits for the answer (connecting takes at least 2 s to time out)
     int idle_in_transaction_timeout_s = 60;  // the server ends a unit of work left idle this long (a hung node),
-                                             // so its write lock does not stop every node's writes (0: never)
+                                             // so the row locks it holds are released (0: never)
 };
 
 /// Connects, applies pending migrations in order inside a transaction (waiting for another node doing the same),

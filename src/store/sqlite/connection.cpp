@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -112,8 +113,9 @@ sqlite3_stmt* connection::prepared(const query& q) {
         return it->second;
     }
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, q.sql.data(), static_cast<int>(q.sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &stmt, nullptr);
+    const std::string sql = sqlite_placeholders(q.sqlite_text());
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                      nullptr);
     done_waiting();
     if (rc != SQLITE_OK) {
         throw_error(db_, rc, q.name);
@@ -128,6 +130,25 @@ sqlite3_stmt* connection::prepared(const query& q) {
 bool connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 std::int64_t connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+std::string sqlite_placeholders(std::string_view sql) {
+    // Walk the text, skipping '...' strings, "..." identifiers and -- comments, where a $ is not a placeholder.
+    std::string out(sql);
+    char quote = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const char ch = out[i];
+        if (quote != 0) {
+            if (ch == quote) quote = 0;  // a doubled quote closes and reopens: the same outcome
+        } else if (ch == '\'' || ch == '"') {
+            quote = ch;
+        } else if (ch == '-' && i + 1 < out.size() && out[i + 1] == '-') {
+            i = std::min(out.find('\n', i), out.size());
+        } else if (ch == '$' && i + 1 < out.size() && out[i + 1] >= '1' && out[i + 1] <= '9') {
+            out[i] = '?';
+        }
+    }
+    return out;
+}
 
 statement::statement(connection& c, const query& q, arity args) : conn_(c), query_(q), stmt_(c.prepared(q)) {
     // Catch a call site whose arguments do not match the query's parameters, and nested use of one query.
@@ -235,20 +256,18 @@ void statement::bind(int index, blob value) {
     }
 }
 
+void statement::bind(int index, const std::optional<blob>& value) {
+    if (value) {
+        bind(index, *value);
+    } else {
+        bind(index, std::nullopt);
+    }
+}
+
 void statement::check(int rc) const {
     if (rc != SQLITE_OK) {
         throw_error(conn_.handle(), rc, query_.name);
     }
-}
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) {
-        if (ch >= 'A' && ch <= 'Z') {
-            ch = static_cast<char>(ch - 'A' + 'a');
-        }
-    }
-    return out;
 }
 
 }  // namespace guestd::store::sqlite

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/sql/text.hpp"
 #include "store/sqlite/queries.hpp"
 #include "store/sqlite/turnstile.hpp"
 
@@ -51,7 +52,8 @@ public:
 
     /// Runs SQL without parameters or results (transaction control, migration scripts); `what` names it in errors.
     void exec(std::string_view what, const std::string& sql);
-    /// The cached prepared statement for q, preparing it on first use.
+    /// The cached prepared statement for q, preparing it on first use: SQLite's text of q, with its $N
+    /// placeholders read as ?N (sqlite_placeholders).
     sqlite3_stmt* prepared(const query& q);
     /// True while a transaction is open.
     bool in_transaction() const;
@@ -81,6 +83,10 @@ private:
 /// UNIQUE or PRIMARY KEY constraint, otherwise permanent. `what` names the query or step that failed.
 [[noreturn]] void throw_error(sqlite3* db, int rc, std::string_view what);
 
+/// q's text with each $N placeholder outside quotes turned into ?N, which SQLite binds by number: SQLite would
+/// take $1 as a named parameter, numbered in order of first appearance rather than by its digits.
+std::string sqlite_placeholders(std::string_view sql);
+
 /// A cached statement in use: binds its arguments to ?1..?N, steps through rows, and resets itself when
 /// destroyed so the connection can reuse it.
 class statement {
@@ -103,6 +109,8 @@ public:
     std::optional<std::int64_t> opt_int64(int column) const;
     std::string text(int column) const;
     std::optional<std::string> opt_text(int column) const;
+    bool boolean(int column) const { return int64(column) != 0; }
+    /// A BLOB's bytes; empty for NULL.
     std::string bytes(int column) const;
 
 private:
@@ -113,7 +121,7 @@ private:
 
     void bind(int index, std::int64_t value);
     void bind(int index, int value) { bind(index, std::int64_t{value}); }
-    void bind(int index, bool value) = delete;  // pass an explicit 0 or 1: a literal string must not bind here
+    void bind(int index, bool value) { bind(index, std::int64_t{value ? 1 : 0}); }
     void bind(int index, std::string_view value);
     void bind(int index, const std::string& value) { bind(index, std::string_view(value)); }
     void bind(int index, const char* value) { bind(index, std::string_view(value)); }
@@ -122,6 +130,7 @@ private:
     void bind(int index, std::optional<std::string_view> value);
     void bind(int index, std::nullopt_t);
     void bind(int index, blob value);
+    void bind(int index, const std::optional<blob>& value);
     template <class Tag>
     void bind(int index, core::id<Tag> value) {
         bind(index, value.value);
@@ -137,7 +146,6 @@ private:
     sqlite3_stmt* stmt_;
 };
 
-/// ASCII lowercase, the case folding guestd applies to emails and usernames before comparing them.
-std::string ascii_lower(std::string_view s);
+using sql::ascii_lower;
 
 }  // namespace guestd::store::sqlite

@@ -46,7 +46,7 @@ void migrate(connection& c, const core::clock& clock, std::span<const migration>
         statement(c, queries::create_schema_migrations).run();
         std::int64_t current = 0;
         {
-            statement st(c, queries::current_schema_version);
+            statement st(c, sql::queries::current_schema_version);
             st.step();
             current = st.int64(0);
         }
@@ -66,7 +66,7 @@ void migrate(connection& c, const core::clock& clock, std::span<const migration>
                 continue;
             }
             c.exec("migration " + label(m), std::string(m.sql));
-            statement(c, queries::record_migration, m.version, m.name, clock.now()).run();
+            statement(c, sql::queries::record_migration, m.version, m.name, clock.now()).run();
             last = &m;
         }
 

@@ -4,7 +4,7 @@
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/queries.hpp"
-#include "store/sqlite/stores.hpp"
+#include "store/sqlite/backend.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -119,22 +119,10 @@ private:
     std::unique_ptr<connection> conn_;
 };
 
-class unit_of_work final : public store::unit_of_work {
+class unit_of_work final : public sql::unit_of_work_stores<backend> {
 public:
-    unit_of_work(std::unique_ptr<lease> held, const core::clock& clock)
-        : lease_(std::move(held)),
-          merchants_(lease_->conn(), clock),
-          partners_(lease_->conn(), clock),
-          guests_(lease_->conn(), clock),
-          accounts_(lease_->conn(), clock),
-          sessions_(lease_->conn()),
-          reservations_(lease_->conn(), clock),
-          email_lists_(lease_->conn()),
-          resets_(lease_->conn()),
-          throttles_(lease_->conn()),
-          outbox_(lease_->conn(), clock),
-          audit_(lease_->conn()),
-          consents_(lease_->conn()) {}
+    unit_of_work(std::unique_ptr<lease> held, const core::clock& clock, tx mode)
+        : unit_of_work_stores(held->conn(), clock, mode), lease_(std::move(held)) {}
 
     ~unit_of_work() override {
         // Roll back whatever was not committed; a connection that cannot roll back is not reused.
@@ -147,36 +135,11 @@ public:
         }
     }
 
-    store::merchant_store& merchants() override { return merchants_; }
-    store::partner_store& partners() override { return partners_; }
-    store::guest_store& guests() override { return guests_; }
-    store::account_store& accounts() override { return accounts_; }
-    store::session_store& sessions() override { return sessions_; }
-    store::reservation_store& reservations() override { return reservations_; }
-    store::email_list_store& email_lists() override { return email_lists_; }
-    store::reset_store& resets() override { return resets_; }
-    store::throttle_store& throttles() override { return throttles_; }
-    store::outbox_store& outbox() override { return outbox_; }
-    store::audit_store& audit() override { return audit_; }
-    store::consent_store& consents() override { return consents_; }
-
     // In WAL mode with synchronous=FULL, COMMIT returns once the WAL is synced: the writes are durable.
     void commit() override { statement(lease_->conn(), queries::commit).run(); }
 
 private:
     std::unique_ptr<lease> lease_;
-    sqlite::merchant_store merchants_;
-    sqlite::partner_store partners_;
-    sqlite::guest_store guests_;
-    sqlite::account_store accounts_;
-    sqlite::session_store sessions_;
-    sqlite::reservation_store reservations_;
-    sqlite::email_list_store email_lists_;
-    sqlite::reset_store resets_;
-    sqlite::throttle_store throttles_;
-    sqlite::outbox_store outbox_;
-    sqlite::audit_store audit_;
-    sqlite::consent_store consents_;
 };
 
 class database final : public store::database {
@@ -196,13 +159,13 @@ public:
 
         // Start the transaction (queries.hpp says why a write's is IMMEDIATE).
         statement(held->conn(), writer ? queries::begin_write : queries::begin_read).run();
-        return std::make_unique<unit_of_work>(std::move(held), clock_);
+        return std::make_unique<unit_of_work>(std::move(held), clock_, mode);
     }
 
     bool ping() override {
         try {
             lease held(pool_, false, steady::now() + busy_timeout_);
-            statement st(held.conn(), queries::ping);
+            statement st(held.conn(), sql::queries::ping);
             return st.step() && st.int64(0) == 1;
         } catch (const core::backend_error&) {
             return false;

@@ -1,6 +1,9 @@
-#include "store/postgres/stores.hpp"
+// The definitions of the store templates of stores.hpp. Included only by each backend's backend.cpp, which
+// instantiates them for its Backend; nothing else needs them.
+#pragma once
 
-#include "store/postgres/queries.hpp"
+#include "store/sql/stores.hpp"
+#include "store/sql/text.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -10,18 +13,18 @@
 #include <exception>
 #include <limits>
 #include <stdexcept>
-#include <utility>
 
-namespace guestd::store::postgres {
+namespace guestd::store::sql {
 
-namespace {
+/// Row readers and value helpers the stores share; backend.cpp reads the outbox claim's rows with them too.
+namespace detail {
 
-std::optional<std::string> normalized(const std::optional<std::string>& s) {
+inline std::optional<std::string> normalized(const std::optional<std::string>& s) {
     return s ? std::optional<std::string>(ascii_lower(*s)) : std::nullopt;
 }
 
 // Lists of strings (privilege badges, reset verification fields) are stored as JSON arrays in one column.
-std::string strings_to_json(const std::vector<std::string>& values) {
+inline std::string strings_to_json(const std::vector<std::string>& values) {
     boost::json::array out;
     for (const auto& value : values) {
         out.emplace_back(value);
@@ -30,7 +33,7 @@ std::string strings_to_json(const std::vector<std::string>& values) {
 }
 
 /// `column` names the column in the error, as "table.column".
-std::vector<std::string> strings_from_json(const std::string& text, std::string_view column) {
+inline std::vector<std::string> strings_from_json(const std::string& text, std::string_view column) {
     try {
         std::vector<std::string> out;
         const boost::json::value parsed = boost::json::parse(text);
@@ -39,40 +42,30 @@ std::vector<std::string> strings_from_json(const std::string& text, std::string_
         }
         return out;
     } catch (const std::exception&) {
-        throw core::backend_error("postgres: " + std::string(column) + " is not a JSON array of strings", false);
+        throw core::backend_error("store: " + std::string(column) + " is not a JSON array of strings", false);
     }
 }
 
-template <class Id>
-std::vector<custom_field> read_custom_fields(connection& c, const query& q, Id owner) {
+template <class Backend, class Id>
+std::vector<custom_field> read_custom_fields(typename Backend::connection& c, const query& q, Id owner) {
     std::vector<custom_field> out;
-    statement st(c, q, owner);
+    typename Backend::statement st(c, q, owner);
     while (st.step()) {
         out.push_back({st.text(0), st.text(1)});
     }
     return out;
 }
 
-/// Replaces the owner's custom fields: one statement deletes them, one inserts them all (names and values as two
-/// arrays), whatever their number.
-template <class Id>
-void write_fields(connection& c, const query& remove, const query& insert, Id owner,
+/// Replaces the owner's custom fields: deletes them, then inserts the new ones as the backend does best.
+template <class Backend, class Id>
+void write_fields(typename Backend::connection& c, const query& remove, const query& insert, Id owner,
                   const std::vector<custom_field>& fields) {
-    statement(c, remove, owner).run();
-    if (fields.empty()) {
-        return;
-    }
-    std::vector<std::string> names;
-    std::vector<std::string> values;
-    for (const auto& field : fields) {
-        names.push_back(field.name);
-        values.push_back(field.value);
-    }
-    statement(c, insert, owner, text_array{names}, text_array{values}).run();
+    typename Backend::statement(c, remove, owner).run();
+    Backend::insert_fields(c, insert, owner, fields);
 }
 
 // Column order of find_merchant and friends.
-merchant read_merchant(const statement& st) {
+inline merchant read_merchant(const auto& st) {
     merchant m;
     m.id = core::merchant_id{st.int64(0)};
     m.name = st.text(1);
@@ -87,12 +80,12 @@ merchant read_merchant(const statement& st) {
 }
 
 // Column order of find_mail_template and friends.
-mail_template read_mail_template(const statement& st) {
+inline mail_template read_mail_template(const auto& st) {
     return mail_template{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)};
 }
 
 // Column order of find_guest and friends.
-guest read_guest(const statement& st) {
+inline guest read_guest(const auto& st) {
     guest g;
     g.id = core::guest_id{st.int64(0)};
     g.merchant = core::merchant_id{st.int64(1)};
@@ -120,7 +113,7 @@ guest read_guest(const statement& st) {
 }
 
 // Column order of find_account and friends.
-account read_account(const statement& st) {
+inline account read_account(const auto& st) {
     account a;
     a.id = core::account_id{st.int64(0)};
     a.merchant = core::merchant_id{st.int64(1)};
@@ -138,7 +131,7 @@ account read_account(const statement& st) {
 }
 
 // Column order of find_reservation and friends.
-reservation read_reservation(const statement& st) {
+inline reservation read_reservation(const auto& st) {
     reservation r;
     r.id = core::reservation_id{st.int64(0)};
     r.merchant = core::merchant_id{st.int64(1)};
@@ -158,7 +151,7 @@ reservation read_reservation(const statement& st) {
 }
 
 // Column order of find_partner and friends; the merchants are read separately.
-partner read_partner(const statement& st) {
+inline partner read_partner(const auto& st) {
     partner p;
     p.id = core::partner_id{st.int64(0)};
     p.name = st.text(1);
@@ -174,9 +167,15 @@ partner read_partner(const statement& st) {
 }
 
 // Column order of find_session and friends.
-session read_session(const statement& st) {
+inline session read_session(const auto& st) {
     return session{st.bytes(0),    core::merchant_id{st.int64(1)}, core::partner_id{st.int64(2)},
                    core::account_id{st.int64(3)}, st.int64(4), st.int64(5), st.opt_int64(6)};
+}
+
+/// A digest bound as NULL when empty (a partner without a client secret).
+template <class Backend>
+std::optional<typename Backend::blob> opt_blob(const secret_hash& digest) {
+    return digest.empty() ? std::nullopt : std::optional(typename Backend::blob{digest});
 }
 
 template <class Id>
@@ -185,7 +184,7 @@ std::optional<Id> opt_id(const std::optional<std::int64_t>& value) {
 }
 
 // Column order of list_audit_events and friends.
-audit_event read_audit_event(const statement& st) {
+inline audit_event read_audit_event(const auto& st) {
     audit_event e;
     e.id = st.int64(0);
     e.merchant = core::merchant_id{st.int64(1)};
@@ -201,7 +200,7 @@ audit_event read_audit_event(const statement& st) {
 }
 
 // Column order of list_guest_consent_events.
-consent_event read_consent_event(const statement& st) {
+inline consent_event read_consent_event(const auto& st) {
     consent_event e;
     e.id = st.int64(0);
     e.merchant = core::merchant_id{st.int64(1)};
@@ -215,7 +214,7 @@ consent_event read_consent_event(const statement& st) {
 }
 
 // Column order of find_reset_by_code.
-reset read_reset(const statement& st) {
+inline reset read_reset(const auto& st) {
     reset r;
     r.id = st.int64(0);
     r.merchant = core::merchant_id{st.int64(1)};
@@ -229,7 +228,7 @@ reset read_reset(const statement& st) {
 }
 
 // Column order of find_outbox and friends.
-outbox_message read_outbox_message(const statement& st) {
+inline outbox_message read_outbox_message(const auto& st) {
     outbox_message m;
     m.id = st.int64(0);
     m.merchant = core::merchant_id{st.int64(1)};
@@ -248,21 +247,22 @@ outbox_message read_outbox_message(const statement& st) {
 }
 
 /// The start of the fixed window of that length holding now: now rounded down to a multiple of window.
-unix_seconds window_start(unix_seconds now, unix_seconds window) {
+inline unix_seconds window_start(unix_seconds now, unix_seconds window) {
     if (window <= 0) {
         throw std::invalid_argument("throttle window must be positive");
     }
     return now - ((now % window) + window) % window;
 }
 
-}  // namespace
+}  // namespace detail
 
 // Merchants.
 
-core::result<void> merchant_store::insert(const merchant& m, const secret_hash& hotel_token_hash) {
+template <class Backend>
+core::result<void> merchant_store<Backend>::insert(const merchant& m, const secret_hash& hotel_token_hash) {
     // A taken id or hotel token inserts nothing (ON CONFLICT), which leaves the transaction usable.
-    const auto inserted = statement(conn_, queries::insert_merchant, m.id, m.name, bytea{hotel_token_hash},
-                                    m.password_min_length, strings_to_json(m.reset_verification_fields),
+    const auto inserted = statement(conn_, queries::insert_merchant, m.id, m.name, blob{hotel_token_hash},
+                                    m.password_min_length, detail::strings_to_json(m.reset_verification_fields),
                                     m.reset_link_template, m.reset_code_ttl, m.mail_from, m.audit_retention_days,
                                     clock_.now())
                               .run();
@@ -272,68 +272,82 @@ core::result<void> merchant_store::insert(const merchant& m, const secret_hash& 
     return {};
 }
 
-std::optional<merchant> merchant_store::find(core::merchant_id id) {
+template <class Backend>
+std::optional<merchant> merchant_store<Backend>::find(core::merchant_id id) {
     statement st(conn_, queries::find_merchant, id);
-    return st.step() ? std::optional(read_merchant(st)) : std::nullopt;
+    return st.step() ? std::optional(detail::read_merchant(st)) : std::nullopt;
 }
 
-std::optional<merchant> merchant_store::find_by_hotel_token(const secret_hash& hotel_token_hash) {
-    statement st(conn_, queries::find_merchant_by_hotel_token, bytea{hotel_token_hash}, clock_.now());
-    return st.step() ? std::optional(read_merchant(st)) : std::nullopt;
+template <class Backend>
+std::optional<merchant> merchant_store<Backend>::find_by_hotel_token(const secret_hash& hotel_token_hash) {
+    if (statement st(conn_, queries::find_merchant_by_hotel_token, blob{hotel_token_hash}); st.step()) {
+        return detail::read_merchant(st);
+    }
+    statement st(conn_, queries::find_merchant_by_previous_hotel_token, blob{hotel_token_hash}, clock_.now());
+    return st.step() ? std::optional(detail::read_merchant(st)) : std::nullopt;
 }
 
-std::vector<merchant> merchant_store::list() {
+template <class Backend>
+std::vector<merchant> merchant_store<Backend>::list() {
     std::vector<merchant> out;
     statement st(conn_, queries::list_merchants);
     while (st.step()) {
-        out.push_back(read_merchant(st));
+        out.push_back(detail::read_merchant(st));
     }
     return out;
 }
 
-bool merchant_store::set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash,
-                                     unix_seconds old_valid_until) {
-    return statement(conn_, queries::set_merchant_hotel_token, id, bytea{hotel_token_hash}, old_valid_until).run() == 1;
+template <class Backend>
+bool merchant_store<Backend>::set_hotel_token(core::merchant_id id, const secret_hash& hotel_token_hash,
+                                              unix_seconds old_valid_until) {
+    return statement(conn_, queries::set_merchant_hotel_token, id, blob{hotel_token_hash}, old_valid_until).run() == 1;
 }
 
-bool merchant_store::update_settings(const merchant& m) {
+template <class Backend>
+bool merchant_store<Backend>::update_settings(const merchant& m) {
     return statement(conn_, queries::update_merchant_settings, m.id, m.password_min_length,
-                     strings_to_json(m.reset_verification_fields), m.reset_link_template, m.reset_code_ttl,
+                     detail::strings_to_json(m.reset_verification_fields), m.reset_link_template, m.reset_code_ttl,
                      m.mail_from, m.audit_retention_days)
                .run() == 1;
 }
 
-void merchant_store::set_template(core::merchant_id id, const mail_template& t) {
+template <class Backend>
+void merchant_store<Backend>::set_template(core::merchant_id id, const mail_template& t) {
     statement(conn_, queries::set_mail_template, id, t.kind, t.language, t.subject, t.text, t.html).run();
 }
 
-bool merchant_store::remove_template(core::merchant_id id, std::string_view kind, std::string_view language) {
+template <class Backend>
+bool merchant_store<Backend>::remove_template(core::merchant_id id, std::string_view kind, std::string_view language) {
     return statement(conn_, queries::remove_mail_template, id, kind, language).run() == 1;
 }
 
-std::optional<mail_template> merchant_store::find_template(core::merchant_id id, std::string_view kind,
-                                                           std::string_view language) {
+template <class Backend>
+std::optional<mail_template> merchant_store<Backend>::find_template(core::merchant_id id, std::string_view kind,
+                                                                    std::string_view language) {
     statement st(conn_, queries::find_mail_template, id, kind, language);
-    return st.step() ? std::optional(read_mail_template(st)) : std::nullopt;
+    return st.step() ? std::optional(detail::read_mail_template(st)) : std::nullopt;
 }
 
-std::vector<mail_template> merchant_store::templates(core::merchant_id id) {
+template <class Backend>
+std::vector<mail_template> merchant_store<Backend>::templates(core::merchant_id id) {
     std::vector<mail_template> out;
     statement st(conn_, queries::list_mail_templates, id);
     while (st.step()) {
-        out.push_back(read_mail_template(st));
+        out.push_back(detail::read_mail_template(st));
     }
     return out;
 }
 
 // Partners.
 
-core::partner_id partner_store::insert(const partner& p, const secret_hash& partner_token_hash) {
+template <class Backend>
+core::partner_id partner_store<Backend>::insert(const partner& p, const secret_hash& partner_token_hash) {
     // Insert the partner, then its grants (the merchants must exist: a foreign key checks it).
     core::partner_id id;
     {
-        statement st(conn_, queries::insert_partner, p.name, bytea{partner_token_hash}, p.client_id,
-                     bytea{p.client_secret_hash}, p.b2b, p.disabled, clock_.now(), p.caller_reset_codes);
+        statement st(conn_, queries::insert_partner, p.name, blob{partner_token_hash}, p.client_id,
+                     detail::opt_blob<Backend>(p.client_secret_hash), p.b2b, p.disabled, clock_.now(),
+                     p.caller_reset_codes);
         st.step();
         id = core::partner_id{st.int64(0)};
     }
@@ -343,62 +357,76 @@ core::partner_id partner_store::insert(const partner& p, const secret_hash& part
     return id;
 }
 
+template <class Backend>
 template <class... Args>
-std::optional<partner> partner_store::find_with(const query& q, const Args&... args) {
+std::optional<partner> partner_store<Backend>::find_with(const query& q, const Args&... args) {
     std::optional<partner> p;
     {
         statement st(conn_, q, args...);
         if (!st.step()) {
             return std::nullopt;
         }
-        p = read_partner(st);
+        p = detail::read_partner(st);
     }
     read_merchants(*p);
     return p;
 }
 
-void partner_store::read_merchants(partner& p) {
+template <class Backend>
+void partner_store<Backend>::read_merchants(partner& p) {
     statement st(conn_, queries::list_partner_merchants, p.id);
     while (st.step()) {
         p.merchants.emplace_back(st.int64(0));
     }
 }
 
-std::optional<partner> partner_store::find(core::partner_id id) { return find_with(queries::find_partner, id); }
-
-std::optional<partner> partner_store::find_by_token(const secret_hash& partner_token_hash) {
-    return find_with(queries::find_partner_by_token, bytea{partner_token_hash}, clock_.now());
+template <class Backend>
+std::optional<partner> partner_store<Backend>::find(core::partner_id id) {
+    return find_with(queries::find_partner, id);
 }
 
-std::optional<partner> partner_store::find_by_client_id(std::string_view client_id) {
+template <class Backend>
+std::optional<partner> partner_store<Backend>::find_by_token(const secret_hash& partner_token_hash) {
+    if (auto p = find_with(queries::find_partner_by_token, blob{partner_token_hash})) return p;
+    return find_with(queries::find_partner_by_previous_token, blob{partner_token_hash}, clock_.now());
+}
+
+template <class Backend>
+std::optional<partner> partner_store<Backend>::find_by_client_id(std::string_view client_id) {
     return find_with(queries::find_partner_by_client_id, client_id);
 }
 
-bool partner_store::rotate(core::partner_id id, const secret_hash& token_hash, const secret_hash& client_secret_hash,
-                           unix_seconds old_valid_until) {
-    return statement(conn_, queries::rotate_partner, id, bytea{token_hash}, bytea{client_secret_hash}, old_valid_until)
+template <class Backend>
+bool partner_store<Backend>::rotate(core::partner_id id, const secret_hash& token_hash,
+                                    const secret_hash& client_secret_hash, unix_seconds old_valid_until) {
+    return statement(conn_, queries::rotate_partner, id, blob{token_hash},
+                     detail::opt_blob<Backend>(client_secret_hash), old_valid_until)
                .run() == 1;
 }
 
-bool partner_store::set_disabled(core::partner_id id, bool disabled) {
+template <class Backend>
+bool partner_store<Backend>::set_disabled(core::partner_id id, bool disabled) {
     return statement(conn_, queries::set_partner_disabled, id, disabled).run() == 1;
 }
 
-bool partner_store::set_caller_reset_codes(core::partner_id id, bool granted) {
+template <class Backend>
+bool partner_store<Backend>::set_caller_reset_codes(core::partner_id id, bool granted) {
     return statement(conn_, queries::set_partner_caller_reset_codes, id, granted).run() == 1;
 }
 
-std::int64_t partner_store::credentials_generation() {
+template <class Backend>
+std::int64_t partner_store<Backend>::credentials_generation() {
     statement st(conn_, queries::credentials_generation);
     return st.step() ? st.int64(0) : 0;
 }
 
-std::vector<partner> partner_store::list() {
+template <class Backend>
+std::vector<partner> partner_store<Backend>::list() {
     std::vector<partner> out;
     {
         statement st(conn_, queries::list_partners);
         while (st.step()) {
-            out.push_back(read_partner(st));
+            out.push_back(detail::read_partner(st));
         }
     }
     for (auto& p : out) {
@@ -409,64 +437,71 @@ std::vector<partner> partner_store::list() {
 
 // Guests.
 
+template <class Backend>
 template <class... Args>
-std::optional<guest> guest_store::find_with(const query& q, const Args&... args) {
+std::optional<guest> guest_store<Backend>::find_with(const query& q, const Args&... args) {
     std::optional<guest> g;
     {
         statement st(conn_, q, args...);
         if (!st.step()) {
             return std::nullopt;
         }
-        g = read_guest(st);
+        g = detail::read_guest(st);
     }
-    g->custom_fields = read_custom_fields(conn_, queries::list_guest_custom_fields, g->id);
+    g->custom_fields = detail::read_custom_fields<Backend>(conn_, queries::list_guest_custom_fields, g->id);
     return g;
 }
 
-std::optional<guest> guest_store::find(core::merchant_id m, core::guest_id id) {
-    return find_with(queries::find_guest, m, id);
+template <class Backend>
+std::optional<guest> guest_store<Backend>::find(core::merchant_id m, core::guest_id id) {
+    return find_with(finder(queries::find_guest), m, id);
 }
 
-std::optional<guest> guest_store::find_by_email(core::merchant_id m, std::string_view email) {
-    return find_with(queries::find_guest_by_email, m, ascii_lower(email));
+template <class Backend>
+std::optional<guest> guest_store<Backend>::find_by_email(core::merchant_id m, std::string_view email) {
+    return find_with(finder(queries::find_guest_by_email), m, ascii_lower(email));
 }
 
-std::optional<guest> guest_store::find_by_reference(core::merchant_id m, std::string_view reference) {
-    return find_with(queries::find_guest_by_reference, m, reference);
+template <class Backend>
+std::optional<guest> guest_store<Backend>::find_by_reference(core::merchant_id m, std::string_view reference) {
+    return find_with(finder(queries::find_guest_by_reference), m, reference);
 }
 
-core::result<core::guest_id> guest_store::insert(const guest& g) {
+template <class Backend>
+core::result<core::guest_id> guest_store<Backend>::insert(const guest& g) {
     // Insert the row first: a taken email inserts nothing, before anything else is written.
     const profile& p = g.fields;
     core::guest_id id;
     {
         statement st(conn_, queries::insert_guest, g.merchant, p.title, p.firstname, p.lastname, p.phone, p.mobile,
-                     p.email, normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country, p.birthdate,
-                     p.language, p.nationality, g.identity_document_number, strings_to_json(g.privilege_badges),
-                     clock_.now());
-        if (!st.step()) {
+                     p.email, detail::normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country,
+                     p.birthdate, p.language, p.nationality, g.identity_document_number,
+                     detail::strings_to_json(g.privilege_badges), clock_.now());
+        const auto inserted = Backend::inserted_id(conn_, st);
+        if (!inserted) {
             return core::fail(core::errc::already_exists, "email already used by another guest",
                               "insert_guest: email taken");
         }
-        id = core::guest_id{st.int64(0)};
+        id = core::guest_id{*inserted};
     }
-    write_custom_fields(id, g.custom_fields);
+    // A new guest has no custom fields to replace: its id was never anyone else's.
+    Backend::insert_fields(conn_, queries::insert_guest_custom_fields, id, g.custom_fields);
     return id;
 }
 
-core::result<void> guest_store::update(const guest& g) {
-    // Update the row first: a taken email changes nothing, before the custom fields are touched.
-    // (The unique constraint stays the last line of defence: a unit of work that writes outside the write lock
-    // could still race it.)
+template <class Backend>
+core::result<void> guest_store<Backend>::update(const guest& g) {
+    // Update the row first: a taken email changes nothing, before the custom fields are touched. The unique index
+    // stays the last line of defence against a concurrent writer that took the email meanwhile.
     const profile& p = g.fields;
     std::int64_t changed = 0;
     try {
-        changed = statement(conn_, queries::update_guest, g.merchant, g.id, p.title, p.firstname, p.lastname,
-                            p.phone, p.mobile, p.email, normalized(p.email), p.street, p.zip_code, p.city, p.state,
+        changed = statement(conn_, queries::update_guest, g.merchant, g.id, p.title, p.firstname, p.lastname, p.phone,
+                            p.mobile, p.email, detail::normalized(p.email), p.street, p.zip_code, p.city, p.state,
                             p.country, p.birthdate, p.language, p.nationality, g.identity_document_number,
-                            strings_to_json(g.privilege_badges), clock_.now())
+                            detail::strings_to_json(g.privilege_badges), clock_.now())
                       .run();
-    } catch (const unique_violation& e) {
+    } catch (const typename Backend::unique_violation& e) {
         return core::fail(core::errc::already_exists, "email already used by another guest", e.what());
     }
 
@@ -483,21 +518,26 @@ core::result<void> guest_store::update(const guest& g) {
     return {};
 }
 
-void guest_store::write_custom_fields(core::guest_id g, const std::vector<custom_field>& fields) {
-    write_fields(conn_, queries::delete_guest_custom_fields, queries::insert_guest_custom_fields, g, fields);
+template <class Backend>
+void guest_store<Backend>::write_custom_fields(core::guest_id g, const std::vector<custom_field>& fields) {
+    detail::write_fields<Backend>(conn_, queries::delete_guest_custom_fields, queries::insert_guest_custom_fields, g,
+                                  fields);
 }
 
-void guest_store::set_reference(core::merchant_id m, std::string_view reference, core::guest_id g) {
+template <class Backend>
+void guest_store<Backend>::set_reference(core::merchant_id m, std::string_view reference, core::guest_id g) {
     statement(conn_, queries::set_guest_reference, m, reference, g).run();
 }
 
-bool guest_store::qualifies(core::merchant_id m, core::guest_id g) {
+template <class Backend>
+bool guest_store<Backend>::qualifies(core::merchant_id m, core::guest_id g) {
     statement st(conn_, queries::guest_qualifies, m, g);
     st.step();
-    return st.int64(0) != 0;
+    return st.boolean(0);
 }
 
-bool guest_store::erase(core::merchant_id m, core::guest_id g) {
+template <class Backend>
+bool guest_store<Backend>::erase(core::merchant_id m, core::guest_id g) {
     // Delete what hangs off the account, then the account.
     statement(conn_, queries::erase_guest_sessions, m, g).run();
     statement(conn_, queries::erase_guest_resets, m, g).run();
@@ -512,28 +552,36 @@ bool guest_store::erase(core::merchant_id m, core::guest_id g) {
     statement(conn_, queries::erase_guest_consents, m, g).run();
     statement(conn_, queries::erase_guest_references, m, g).run();
     statement(conn_, queries::erase_guest_custom_fields, m, g).run();
-    // Its id is retired with it: ids come from a sequence, which never hands one out again, so the audit events
-    // that name it never seem to be about a later guest.
-    return statement(conn_, queries::erase_guest, m, g).run() == 1;
+    if (statement(conn_, queries::erase_guest, m, g).run() != 1) {
+        return false;
+    }
+
+    // Retire its id: the audit events that name it must never seem to be about a later guest.
+    Backend::retire_guest_id(conn_, g);
+    return true;
 }
 
 // Accounts.
 
+template <class Backend>
 template <class... Args>
-std::optional<account> account_store::find_with(const query& q, const Args&... args) {
+std::optional<account> account_store<Backend>::find_with(const query& q, const Args&... args) {
     statement st(conn_, q, args...);
-    return st.step() ? std::optional(read_account(st)) : std::nullopt;
+    return st.step() ? std::optional(detail::read_account(st)) : std::nullopt;
 }
 
-std::optional<account> account_store::find(core::merchant_id m, core::account_id id) {
-    return find_with(queries::find_account, m, id);
+template <class Backend>
+std::optional<account> account_store<Backend>::find(core::merchant_id m, core::account_id id) {
+    return find_with(finder(queries::find_account), m, id);
 }
 
-std::optional<account> account_store::find_by_guest(core::merchant_id m, core::guest_id g) {
-    return find_with(queries::find_account_by_guest, m, g);
+template <class Backend>
+std::optional<account> account_store<Backend>::find_by_guest(core::merchant_id m, core::guest_id g) {
+    return find_with(finder(queries::find_account_by_guest), m, g);
 }
 
-core::result<core::account_id> account_store::insert(const account& a) {
+template <class Backend>
+core::result<core::account_id> account_store<Backend>::insert(const account& a) {
     // An account is created with its first password, so password_changed_at defaults to the creation time.
     // A taken card number, username or guest inserts nothing, so the caller can try another card number.
     const unix_seconds now = clock_.now();
@@ -547,120 +595,145 @@ core::result<core::account_id> account_store::insert(const account& a) {
     return core::account_id{st.int64(0)};
 }
 
-void account_store::set_password(core::account_id id, std::string_view password_hash, unix_seconds now) {
+template <class Backend>
+void account_store<Backend>::set_password(core::account_id id, std::string_view password_hash, unix_seconds now) {
     statement(conn_, queries::set_account_password, id, password_hash, now).run();
 }
 
-void account_store::set_lock_state(core::account_id id, int failed_logins, int lock_level,
-                                   unix_seconds locked_until) {
+template <class Backend>
+void account_store<Backend>::set_lock_state(core::account_id id, int failed_logins, int lock_level,
+                                            unix_seconds locked_until) {
     statement(conn_, queries::set_account_lock_state, id, failed_logins, lock_level, locked_until).run();
 }
 
-void account_store::record_login(core::account_id id, unix_seconds now, const std::optional<std::string>& new_hash) {
+template <class Backend>
+void account_store<Backend>::record_login(core::account_id id, unix_seconds now,
+                                          const std::optional<std::string>& new_hash) {
     statement(conn_, queries::record_account_login, id, now, new_hash).run();
 }
 
-void account_store::set_username(core::account_id id, std::string_view username) {
+template <class Backend>
+void account_store<Backend>::set_username(core::account_id id, std::string_view username) {
     statement(conn_, queries::set_account_username, id, username, ascii_lower(username)).run();
 }
 
-std::optional<account> account_store::find_by_username(core::merchant_id m, std::string_view username) {
-    return find_with(queries::find_account_by_username, m, ascii_lower(username));
+template <class Backend>
+std::optional<account> account_store<Backend>::find_by_username(core::merchant_id m, std::string_view username) {
+    return find_with(finder(queries::find_account_by_username), m, ascii_lower(username));
 }
 
-std::optional<account> account_store::find_by_card(core::merchant_id m, std::string_view printed_card_number) {
-    return find_with(queries::find_account_by_card, m, printed_card_number);
+template <class Backend>
+std::optional<account> account_store<Backend>::find_by_card(core::merchant_id m, std::string_view printed_card_number) {
+    return find_with(finder(queries::find_account_by_card), m, printed_card_number);
 }
 
 // Sessions.
 
-void session_store::insert(const session& s) {
-    statement(conn_, queries::insert_session, bytea{s.token_hash}, s.merchant, s.partner, s.account, s.created_at,
+template <class Backend>
+void session_store<Backend>::insert(const session& s) {
+    statement(conn_, queries::insert_session, blob{s.token_hash}, s.merchant, s.partner, s.account, s.created_at,
               s.expires_at, s.revoked_at)
         .run();
 }
 
-std::optional<session> session_store::find(const secret_hash& token_hash) {
-    statement st(conn_, queries::find_session, bytea{token_hash});
-    return st.step() ? std::optional(read_session(st)) : std::nullopt;
+template <class Backend>
+std::optional<session> session_store<Backend>::find(const secret_hash& token_hash) {
+    statement st(conn_, queries::find_session, blob{token_hash});
+    return st.step() ? std::optional(detail::read_session(st)) : std::nullopt;
 }
 
-int session_store::revoke_all(core::account_id account, unix_seconds now) {
+template <class Backend>
+int session_store<Backend>::revoke_all(core::account_id account, unix_seconds now) {
     return static_cast<int>(statement(conn_, queries::revoke_account_sessions, account, now).run());
 }
 
-std::vector<session> session_store::list_for_account(core::account_id account) {
+template <class Backend>
+std::vector<session> session_store<Backend>::list_for_account(core::account_id account) {
     std::vector<session> out;
     statement st(conn_, queries::list_account_sessions, account);
     while (st.step()) {
-        out.push_back(read_session(st));
+        out.push_back(detail::read_session(st));
     }
     return out;
 }
 
 // Reservations.
 
-std::vector<custom_field> reservation_store::custom_fields_of(std::int64_t reservation) {
-    return read_custom_fields(conn_, queries::list_reservation_custom_fields, reservation);
+template <class Backend>
+std::vector<custom_field> reservation_store<Backend>::custom_fields_of(std::int64_t reservation) {
+    return detail::read_custom_fields<Backend>(conn_, queries::list_reservation_custom_fields, reservation);
 }
 
-std::optional<reservation> reservation_store::find(core::merchant_id m, std::string_view reference) {
+template <class Backend>
+std::optional<reservation> reservation_store<Backend>::find(core::merchant_id m, std::string_view reference) {
     std::optional<reservation> r;
     {
         statement st(conn_, queries::find_reservation, m, reference);
         if (!st.step()) {
             return std::nullopt;
         }
-        r = read_reservation(st);
+        r = detail::read_reservation(st);
     }
     r->custom_fields = custom_fields_of(r->id.value);
     return r;
 }
 
-bool reservation_store::upsert(const reservation& r) {
-    // Find the stored reservation with this reference, if any.
-    std::optional<std::int64_t> id;
-    {
+template <class Backend>
+bool reservation_store<Backend>::upsert(const reservation& r) {
+    const auto stored_id = [&]() -> std::optional<std::int64_t> {
         statement st(conn_, queries::find_reservation_id, r.merchant, r.reference);
-        if (st.step()) {
-            id = st.int64(0);
-        }
-    }
+        return st.step() ? std::optional(st.int64(0)) : std::nullopt;
+    };
 
-    // Replace every column of it, or insert a new one.
+    // Find the stored reservation with this reference, if any; else insert a new one. A concurrent writer may
+    // insert the same reference after the lookup (PostgreSQL: the insert then waits for it and inserts nothing):
+    // its row is the one to replace.
     const unix_seconds now = clock_.now();
-    const bool created = !id;
-    if (id) {
+    std::optional<std::int64_t> id = stored_id();
+    bool created = false;
+    if (!id) {
+        statement st(conn_, queries::insert_reservation, r.merchant, r.reference, r.guest, r.status, r.creation,
+                     r.arrival, r.departure, r.total_amount, r.currency, r.room_type, r.room_name, r.payload, now);
+        id = Backend::inserted_id(conn_, st);
+        created = id.has_value();
+    }
+    if (!created) {
+        if (!id) id = stored_id();
+        if (!id) {
+            throw core::backend_error("store: upsert_reservation: the reservation vanished meanwhile", true);
+        }
         statement(conn_, queries::replace_reservation, r.merchant, r.reference, r.guest, r.status, r.creation,
                   r.arrival, r.departure, r.total_amount, r.currency, r.room_type, r.room_name, r.payload, now)
             .run();
-    } else {
-        statement st(conn_, queries::insert_reservation, r.merchant, r.reference, r.guest, r.status, r.creation,
-                     r.arrival, r.departure, r.total_amount, r.currency, r.room_type, r.room_name, r.payload, now);
-        st.step();
-        id = st.int64(0);
     }
 
-    // Replace its custom fields.
-    write_fields(conn_, queries::delete_reservation_custom_fields, queries::insert_reservation_custom_fields, *id,
-                 r.custom_fields);
+    // Replace its custom fields (a new reservation has none: its id was never anyone else's).
+    if (created) {
+        Backend::insert_fields(conn_, queries::insert_reservation_custom_fields, *id, r.custom_fields);
+    } else {
+        detail::write_fields<Backend>(conn_, queries::delete_reservation_custom_fields,
+                                      queries::insert_reservation_custom_fields, *id, r.custom_fields);
+    }
     return created;
 }
 
-std::vector<reservation> reservation_store::list_active(core::merchant_id m, core::guest_id g) {
+template <class Backend>
+std::vector<reservation> reservation_store<Backend>::list_active(core::merchant_id m, core::guest_id g) {
     return list_with(queries::list_active_reservations, m, g);
 }
 
-std::vector<reservation> reservation_store::list_all(core::merchant_id m, core::guest_id g) {
+template <class Backend>
+std::vector<reservation> reservation_store<Backend>::list_all(core::merchant_id m, core::guest_id g) {
     return list_with(queries::list_all_reservations, m, g);
 }
 
-std::vector<reservation> reservation_store::list_with(const query& q, core::merchant_id m, core::guest_id g) {
+template <class Backend>
+std::vector<reservation> reservation_store<Backend>::list_with(const query& q, core::merchant_id m, core::guest_id g) {
     std::vector<reservation> out;
     {
         statement st(conn_, q, m, g);
         while (st.step()) {
-            out.push_back(read_reservation(st));
+            out.push_back(detail::read_reservation(st));
         }
     }
     if (out.empty()) return out;
@@ -686,7 +759,8 @@ std::vector<reservation> reservation_store::list_with(const query& q, core::merc
     return out;
 }
 
-int reservation_store::count(core::merchant_id m, core::guest_id g) {
+template <class Backend>
+int reservation_store<Backend>::count(core::merchant_id m, core::guest_id g) {
     statement st(conn_, queries::count_reservations, m, g);
     st.step();
     return static_cast<int>(st.int64(0));
@@ -694,15 +768,18 @@ int reservation_store::count(core::merchant_id m, core::guest_id g) {
 
 // Email lists.
 
-bool email_list_store::add(core::merchant_id m, std::string_view list, core::guest_id g, unix_seconds now) {
+template <class Backend>
+bool email_list_store<Backend>::add(core::merchant_id m, std::string_view list, core::guest_id g, unix_seconds now) {
     return statement(conn_, queries::add_email_list_member, m, list, g, now).run() == 1;
 }
 
-bool email_list_store::remove(core::merchant_id m, std::string_view list, core::guest_id g) {
+template <class Backend>
+bool email_list_store<Backend>::remove(core::merchant_id m, std::string_view list, core::guest_id g) {
     return statement(conn_, queries::remove_email_list_member, m, list, g).run() == 1;
 }
 
-std::vector<std::string> email_list_store::lists_of(core::merchant_id m, core::guest_id g) {
+template <class Backend>
+std::vector<std::string> email_list_store<Backend>::lists_of(core::merchant_id m, core::guest_id g) {
     std::vector<std::string> out;
     statement st(conn_, queries::list_email_lists_of_guest, m, g);
     while (st.step()) {
@@ -713,11 +790,12 @@ std::vector<std::string> email_list_store::lists_of(core::merchant_id m, core::g
 
 // Resets.
 
-core::result<std::int64_t> reset_store::replace(const reset& r) {
+template <class Backend>
+core::result<std::int64_t> reset_store<Backend>::replace(const reset& r) {
     // Insert first: a code already in use inserts nothing, before any older reset is voided.
     std::int64_t id = 0;
     {
-        statement st(conn_, queries::insert_reset, r.merchant, r.account, bytea{r.code_hash}, r.created_at,
+        statement st(conn_, queries::insert_reset, r.merchant, r.account, blob{r.code_hash}, r.created_at,
                      r.expires_at, r.used_at, r.voided_at);
         if (!st.step()) {
             return core::fail(core::errc::already_exists, "reset code already in use", "insert_reset: code taken");
@@ -730,103 +808,98 @@ core::result<std::int64_t> reset_store::replace(const reset& r) {
     return id;
 }
 
-std::optional<reset> reset_store::find_by_code(core::merchant_id m, const secret_hash& code_hash) {
-    statement st(conn_, queries::find_reset_by_code, m, bytea{code_hash});
-    return st.step() ? std::optional(read_reset(st)) : std::nullopt;
+template <class Backend>
+std::optional<reset> reset_store<Backend>::find_by_code(core::merchant_id m, const secret_hash& code_hash) {
+    statement st(conn_, queries::find_reset_by_code, m, blob{code_hash});
+    return st.step() ? std::optional(detail::read_reset(st)) : std::nullopt;
 }
 
-bool reset_store::mark_used(std::int64_t id, unix_seconds now) {
+template <class Backend>
+bool reset_store<Backend>::mark_used(std::int64_t id, unix_seconds now) {
     return statement(conn_, queries::mark_reset_used, id, now).run() == 1;
 }
 
-int reset_store::void_all(core::account_id account, unix_seconds now) {
+template <class Backend>
+int reset_store<Backend>::void_all(core::account_id account, unix_seconds now) {
     return static_cast<int>(statement(conn_, queries::void_account_resets, account, now).run());
 }
 
-int reset_store::count_since(core::account_id account, unix_seconds since) {
+template <class Backend>
+int reset_store<Backend>::count_since(core::account_id account, unix_seconds since) {
     statement st(conn_, queries::count_resets_since, account, since);
     st.step();
     return static_cast<int>(st.int64(0));
 }
 
-std::vector<reset> reset_store::list_for_account(core::account_id account) {
+template <class Backend>
+std::vector<reset> reset_store<Backend>::list_for_account(core::account_id account) {
     std::vector<reset> out;
     statement st(conn_, queries::list_account_resets, account);
     while (st.step()) {
-        out.push_back(read_reset(st));
+        out.push_back(detail::read_reset(st));
     }
     return out;
 }
 
 // Throttles.
 
-int throttle_store::hit(std::string_view key, unix_seconds now, unix_seconds window) {
-    statement st(conn_, queries::hit_throttle, key, window_start(now, window));
+template <class Backend>
+int throttle_store<Backend>::hit(std::string_view key, unix_seconds now, unix_seconds window) {
+    statement st(conn_, queries::hit_throttle, key, detail::window_start(now, window));
     st.step();
     return static_cast<int>(st.int64(0));
 }
 
-int throttle_store::hits(std::string_view key, unix_seconds now, unix_seconds window) {
-    statement st(conn_, queries::throttle_hits, key, window_start(now, window));
+template <class Backend>
+int throttle_store<Backend>::hits(std::string_view key, unix_seconds now, unix_seconds window) {
+    statement st(conn_, queries::throttle_hits, key, detail::window_start(now, window));
     st.step();
     return static_cast<int>(st.int64(0));
 }
 
 // Outbox.
 
-std::int64_t outbox_store::enqueue(const outbox_message& m) {
+template <class Backend>
+std::int64_t outbox_store<Backend>::enqueue(const outbox_message& m) {
     statement st(conn_, queries::enqueue_outbox, m.merchant, m.message_id, m.recipient, m.sender, m.subject,
                  m.content, clock_.now(), m.next_attempt_at);
     st.step();
     return st.int64(0);
 }
 
-std::vector<outbox_message> outbox_store::claim(unix_seconds now, unix_seconds lease_until, int limit) {
-    // Nothing to take for no room (PostgreSQL refuses a negative LIMIT).
-    std::vector<outbox_message> out;
+template <class Backend>
+std::vector<outbox_message> outbox_store<Backend>::claim(unix_seconds now, unix_seconds lease_until, int limit) {
+    // Nothing to take for no room (PostgreSQL refuses a negative LIMIT, SQLite would take it as none).
     if (limit <= 0) {
-        return out;
+        return {};
     }
-
-    // Lease the due messages in one statement, noting the due time each had.
-    std::vector<std::pair<unix_seconds, outbox_message>> leased;
-    {
-        statement st(conn_, queries::claim_outbox, now, limit, lease_until);
-        while (st.step()) {
-            leased.emplace_back(st.int64(13), read_outbox_message(st));
-        }
-    }
-
-    // Return them oldest due first, as they were chosen (RETURNING keeps no order).
-    std::ranges::sort(leased, [](const auto& a, const auto& b) {
-        return std::pair(a.first, a.second.id) < std::pair(b.first, b.second.id);
-    });
-    for (auto& [due, m] : leased) {
-        out.push_back(std::move(m));
-    }
-    return out;
+    return Backend::claim_outbox(conn_, now, lease_until, limit);
 }
 
-void outbox_store::mark_sent(std::int64_t id, unix_seconds now) {
+template <class Backend>
+void outbox_store<Backend>::mark_sent(std::int64_t id, unix_seconds now) {
     statement(conn_, queries::mark_outbox_sent, id, now).run();
 }
 
-void outbox_store::mark_failed(std::int64_t id, unix_seconds next_attempt_at, std::string_view error) {
+template <class Backend>
+void outbox_store<Backend>::mark_failed(std::int64_t id, unix_seconds next_attempt_at, std::string_view error) {
     statement(conn_, queries::mark_outbox_failed, id, next_attempt_at, error).run();
 }
 
-void outbox_store::mark_dead(std::int64_t id, std::string_view error) {
+template <class Backend>
+void outbox_store<Backend>::mark_dead(std::int64_t id, std::string_view error) {
     statement(conn_, queries::mark_outbox_dead, id, error).run();
 }
 
-std::vector<outbox_message> outbox_store::list(std::optional<std::string_view> status, int limit) {
+template <class Backend>
+std::vector<outbox_message> outbox_store<Backend>::list(std::optional<std::string_view> status, int limit) {
     std::vector<outbox_message> out;
     if (limit <= 0) {
         return out;
     }
     const auto read_all = [&](statement& st) {
         while (st.step()) {
-            out.push_back(read_outbox_message(st));
+            out.push_back(detail::read_outbox_message(st));
         }
     };
     if (status) {
@@ -839,36 +912,42 @@ std::vector<outbox_message> outbox_store::list(std::optional<std::string_view> s
     return out;
 }
 
-std::optional<outbox_message> outbox_store::find(std::int64_t id) {
+template <class Backend>
+std::optional<outbox_message> outbox_store<Backend>::find(std::int64_t id) {
     statement st(conn_, queries::find_outbox, id);
-    return st.step() ? std::optional(read_outbox_message(st)) : std::nullopt;
+    return st.step() ? std::optional(detail::read_outbox_message(st)) : std::nullopt;
 }
 
-bool outbox_store::retry(std::int64_t id, unix_seconds now) {
+template <class Backend>
+bool outbox_store<Backend>::retry(std::int64_t id, unix_seconds now) {
     return statement(conn_, queries::retry_outbox, id, now).run() == 1;
 }
 
-int outbox_store::backlog() {
+template <class Backend>
+int outbox_store<Backend>::backlog() {
     statement st(conn_, queries::count_outbox_backlog);
     st.step();
     return static_cast<int>(st.int64(0));
 }
 
-int outbox_store::erase_recipient(core::merchant_id m, std::string_view recipient) {
+template <class Backend>
+int outbox_store<Backend>::erase_recipient(core::merchant_id m, std::string_view recipient) {
     return static_cast<int>(statement(conn_, queries::erase_outbox_recipient, m, ascii_lower(recipient)).run());
 }
 
 // Audit events.
 
-void audit_store::append(const audit_event& e) {
+template <class Backend>
+void audit_store<Backend>::append(const audit_event& e) {
     statement(conn_, queries::append_audit_event, e.merchant, e.at, e.kind, e.outcome, e.partner, e.guest,
               e.client_address, e.request_id, e.detail)
         .run();
 }
 
-std::vector<audit_event> audit_store::list(core::merchant_id m, std::optional<core::guest_id> g,
-                                           std::optional<unix_seconds> since, std::optional<std::string_view> kind,
-                                           int limit) {
+template <class Backend>
+std::vector<audit_event> audit_store<Backend>::list(core::merchant_id m, std::optional<core::guest_id> g,
+                                                    std::optional<unix_seconds> since,
+                                                    std::optional<std::string_view> kind, int limit) {
     // Nothing to read for no room (PostgreSQL refuses a negative LIMIT).
     std::vector<audit_event> out;
     if (limit <= 0) {
@@ -879,7 +958,7 @@ std::vector<audit_event> audit_store::list(core::merchant_id m, std::optional<co
     const unix_seconds from = since.value_or(std::numeric_limits<unix_seconds>::min());
     const auto read_all = [&](statement& st) {
         while (st.step()) {
-            out.push_back(read_audit_event(st));
+            out.push_back(detail::read_audit_event(st));
         }
     };
     if (g) {
@@ -895,25 +974,28 @@ std::vector<audit_event> audit_store::list(core::merchant_id m, std::optional<co
     return out;
 }
 
-int audit_store::purge_before(core::merchant_id m, unix_seconds before) {
+template <class Backend>
+int audit_store<Backend>::purge_before(core::merchant_id m, unix_seconds before) {
     return static_cast<int>(statement(conn_, queries::purge_audit_events, m, before).run());
 }
 
 // Consent events.
 
-void consent_store::append(const consent_event& e) {
+template <class Backend>
+void consent_store<Backend>::append(const consent_event& e) {
     statement(conn_, queries::append_consent_event, e.merchant, e.guest, e.at, e.kind, e.partner, e.source_address,
               e.detail)
         .run();
 }
 
-std::vector<consent_event> consent_store::list_for_guest(core::merchant_id m, core::guest_id g) {
+template <class Backend>
+std::vector<consent_event> consent_store<Backend>::list_for_guest(core::merchant_id m, core::guest_id g) {
     std::vector<consent_event> out;
     statement st(conn_, queries::list_guest_consent_events, m, g);
     while (st.step()) {
-        out.push_back(read_consent_event(st));
+        out.push_back(detail::read_consent_event(st));
     }
     return out;
 }
 
-}  // namespace guestd::store::postgres
+}  // namespace guestd::store::sql

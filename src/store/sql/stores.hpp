@@ -1,16 +1,24 @@
-// The SQLite implementations of the per-aggregate store interfaces. Each one runs named queries on the
-// connection of the unit of work that owns it, inside that unit's transaction; the clock stamps
-// created_at / updated_at.
+// The implementations of the per-aggregate store interfaces, written once for SQLite and PostgreSQL: class
+// templates over a Backend (store/<backend>/backend.hpp) that supplies the connection and statement types and the
+// few hooks where the databases differ. Each store runs the shared queries (queries.hpp) on the connection of the
+// unit of work that owns it, inside that unit's transaction; the clock stamps created_at / updated_at.
+// Each backend instantiates them once, explicitly, in its backend.cpp (stores_impl.hpp holds the definitions):
+// no virtual call per statement, and each backend library owns its copy.
 #pragma once
 
 #include "core/clock.hpp"
-#include "store/sqlite/connection.hpp"
+#include "store/sql/queries.hpp"
 #include "store/store.hpp"
 
-namespace guestd::store::sqlite {
+namespace guestd::store::sql {
 
+template <class Backend>
 class merchant_store final : public store::merchant_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     merchant_store(connection& c, const core::clock& clock) : conn_(c), clock_(clock) {}
     core::result<void> insert(const merchant& m, const secret_hash& hotel_token_hash) override;
     std::optional<merchant> find(core::merchant_id id) override;
@@ -30,8 +38,13 @@ private:
     const core::clock& clock_;
 };
 
+template <class Backend>
 class partner_store final : public store::partner_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     partner_store(connection& c, const core::clock& clock) : conn_(c), clock_(clock) {}
     core::partner_id insert(const partner& p, const secret_hash& partner_token_hash) override;
     std::optional<partner> find(core::partner_id id) override;
@@ -53,9 +66,15 @@ private:
     const core::clock& clock_;
 };
 
+template <class Backend>
 class guest_store final : public store::guest_store {
 public:
-    guest_store(connection& c, const core::clock& clock) : conn_(c), clock_(clock) {}
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
+    /// In a tx::write unit (mode), the finders lock the rows they return until the unit ends.
+    guest_store(connection& c, const core::clock& clock, tx mode) : conn_(c), clock_(clock), mode_(mode) {}
     std::optional<guest> find(core::merchant_id m, core::guest_id id) override;
     std::optional<guest> find_by_email(core::merchant_id m, std::string_view email) override;
     std::optional<guest> find_by_reference(core::merchant_id m, std::string_view reference) override;
@@ -69,14 +88,23 @@ private:
     template <class... Args>
     std::optional<guest> find_with(const query& q, const Args&... args);
     void write_custom_fields(core::guest_id g, const std::vector<custom_field>& fields);
+    /// q, or its row-locking form in a write unit: what a write unit reads, it may write next.
+    const query& finder(const query& q) { return mode_ == tx::write ? Backend::for_update(conn_, q) : q; }
 
     connection& conn_;
     const core::clock& clock_;
+    tx mode_;
 };
 
+template <class Backend>
 class account_store final : public store::account_store {
 public:
-    account_store(connection& c, const core::clock& clock) : conn_(c), clock_(clock) {}
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
+    /// In a tx::write unit (mode), the finders lock the rows they return until the unit ends.
+    account_store(connection& c, const core::clock& clock, tx mode) : conn_(c), clock_(clock), mode_(mode) {}
     std::optional<account> find(core::merchant_id m, core::account_id id) override;
     std::optional<account> find_by_guest(core::merchant_id m, core::guest_id g) override;
     core::result<core::account_id> insert(const account& a) override;
@@ -90,13 +118,21 @@ public:
 private:
     template <class... Args>
     std::optional<account> find_with(const query& q, const Args&... args);
+    /// As guest_store::finder.
+    const query& finder(const query& q) { return mode_ == tx::write ? Backend::for_update(conn_, q) : q; }
 
     connection& conn_;
     const core::clock& clock_;
+    tx mode_;
 };
 
+template <class Backend>
 class session_store final : public store::session_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     explicit session_store(connection& c) : conn_(c) {}
     void insert(const session& s) override;
     std::optional<session> find(const secret_hash& token_hash) override;
@@ -107,8 +143,13 @@ private:
     connection& conn_;
 };
 
+template <class Backend>
 class reservation_store final : public store::reservation_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     reservation_store(connection& c, const core::clock& clock) : conn_(c), clock_(clock) {}
     std::optional<reservation> find(core::merchant_id m, std::string_view reference) override;
     bool upsert(const reservation& r) override;
@@ -124,8 +165,13 @@ private:
     const core::clock& clock_;
 };
 
+template <class Backend>
 class email_list_store final : public store::email_list_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     explicit email_list_store(connection& c) : conn_(c) {}
     bool add(core::merchant_id m, std::string_view list, core::guest_id g, unix_seconds now) override;
     bool remove(core::merchant_id m, std::string_view list, core::guest_id g) override;
@@ -135,8 +181,13 @@ private:
     connection& conn_;
 };
 
+template <class Backend>
 class reset_store final : public store::reset_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     explicit reset_store(connection& c) : conn_(c) {}
     core::result<std::int64_t> replace(const reset& r) override;
     std::optional<reset> find_by_code(core::merchant_id m, const secret_hash& code_hash) override;
@@ -149,8 +200,13 @@ private:
     connection& conn_;
 };
 
+template <class Backend>
 class throttle_store final : public store::throttle_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     explicit throttle_store(connection& c) : conn_(c) {}
     int hit(std::string_view key, unix_seconds now, unix_seconds window) override;
     int hits(std::string_view key, unix_seconds now, unix_seconds window) override;
@@ -160,8 +216,13 @@ private:
 };
 
 /// claim() updates the messages it returns: call it in a tx::write unit of work.
+template <class Backend>
 class outbox_store final : public store::outbox_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     outbox_store(connection& c, const core::clock& clock) : conn_(c), clock_(clock) {}
     std::int64_t enqueue(const outbox_message& m) override;
     std::vector<outbox_message> claim(unix_seconds now, unix_seconds lease_until, int limit) override;
@@ -179,8 +240,13 @@ private:
     const core::clock& clock_;
 };
 
+template <class Backend>
 class audit_store final : public store::audit_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     explicit audit_store(connection& c) : conn_(c) {}
     void append(const audit_event& e) override;
     std::vector<audit_event> list(core::merchant_id m, std::optional<core::guest_id> g,
@@ -192,8 +258,13 @@ private:
     connection& conn_;
 };
 
+template <class Backend>
 class consent_store final : public store::consent_store {
 public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
     explicit consent_store(connection& c) : conn_(c) {}
     void append(const consent_event& e) override;
     std::vector<consent_event> list_for_guest(core::merchant_id m, core::guest_id g) override;
@@ -202,4 +273,51 @@ private:
     connection& conn_;
 };
 
-}  // namespace guestd::store::sqlite
+/// The stores of one unit of work, all on its connection. A backend's unit of work derives from it and adds
+/// what differs: the lease on its connection, commit() and rolling back.
+template <class Backend>
+class unit_of_work_stores : public store::unit_of_work {
+public:
+    unit_of_work_stores(typename Backend::connection& c, const core::clock& clock, tx mode)
+        : merchants_(c, clock),
+          partners_(c, clock),
+          guests_(c, clock, mode),
+          accounts_(c, clock, mode),
+          sessions_(c),
+          reservations_(c, clock),
+          email_lists_(c),
+          resets_(c),
+          throttles_(c),
+          outbox_(c, clock),
+          audit_(c),
+          consents_(c) {}
+
+    store::merchant_store& merchants() override { return merchants_; }
+    store::partner_store& partners() override { return partners_; }
+    store::guest_store& guests() override { return guests_; }
+    store::account_store& accounts() override { return accounts_; }
+    store::session_store& sessions() override { return sessions_; }
+    store::reservation_store& reservations() override { return reservations_; }
+    store::email_list_store& email_lists() override { return email_lists_; }
+    store::reset_store& resets() override { return resets_; }
+    store::throttle_store& throttles() override { return throttles_; }
+    store::outbox_store& outbox() override { return outbox_; }
+    store::audit_store& audit() override { return audit_; }
+    store::consent_store& consents() override { return consents_; }
+
+private:
+    sql::merchant_store<Backend> merchants_;
+    sql::partner_store<Backend> partners_;
+    sql::guest_store<Backend> guests_;
+    sql::account_store<Backend> accounts_;
+    sql::session_store<Backend> sessions_;
+    sql::reservation_store<Backend> reservations_;
+    sql::email_list_store<Backend> email_lists_;
+    sql::reset_store<Backend> resets_;
+    sql::throttle_store<Backend> throttles_;
+    sql::outbox_store<Backend> outbox_;
+    sql::audit_store<Backend> audit_;
+    sql::consent_store<Backend> consents_;
+};
+
+}  // namespace guestd::store::sql
