@@ -4,7 +4,7 @@
 #     partner 1; bench/capacity_data.sql generates GUESTS guests across MERCHANTS merchants (skewed) with
 #     everything guestd writes for them; VACUUM ANALYZE; every table's and index's bytes (capacity_sizes.sql),
 #     per row, and extrapolated linearly to 100,000,000 guests across 10,000 merchants;
-#  2. EXPLAIN (ANALYZE, BUFFERS) of every statement in src/store/postgres/queries.hpp on that data
+#  2. EXPLAIN (ANALYZE, BUFFERS) of every statement in src/store/{sql,postgres}/queries.hpp on that data
 #     (capacity_explain.py): which index serves it, rows read, and any sequential scan of a big table;
 #  3. writes per second through one guestd node on that primary (wrk: PUT guest-informations and a one-booking
 #     PMS push, each one write transaction under the cluster-wide write lock), next to /healthz and a read;
@@ -104,7 +104,7 @@ spread=$(psql "$db" -X -At -F' ' -c "
 
 # --- 2. Plans -------------------------------------------------------------------------------------------------
 say "explaining every statement"
-python3 bench/capacity_explain.py "$db" src/store/postgres/queries.hpp >"$work/plans.md"
+python3 bench/capacity_explain.py "$db" src/store/sql/queries.hpp src/store/postgres/queries.hpp >"$work/plans.md"
 
 # --- 3. Writes per second through one node ----------------------------------------------------------------------
 say "measuring writes through one guestd node"

@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
 """bench/capacity.sh: EXPLAIN (ANALYZE, BUFFERS) of every statement guestd's PostgreSQL backend runs.
 
-Reads the statements from src/store/postgres/queries.hpp (the named constants guestd prepares), binds them to a
+Reads the statements from the query files given (src/store/sql/queries.hpp, shared by both backends, and
+src/store/postgres/queries.hpp: the named constants guestd prepares; PostgreSQL's text where a statement has a
+SQLite one beside it), binds them to a
 real guest of the largest merchant of the generated dataset (an account, sessions, reservations, list
 memberships, a reset), and runs each as a prepared statement twice: with the custom plan PostgreSQL makes for
 those values, and with the generic plan it may switch to after five executions. Writes run inside a
 transaction that is rolled back. Prints a Markdown table: the scans each plan does (index or sequential, on
 which table), the rows they return, the buffers touched, and flags any sequential scan of a big table.
 
-Usage: capacity_explain.py URL QUERIES_HPP
+Usage: capacity_explain.py URL QUERIES_HPP...
 """
 import json
 import re
 import subprocess
 import sys
 
-url, queries_hpp = sys.argv[1], sys.argv[2]
+url, queries_hpps = sys.argv[1], sys.argv[2:]
 
 
 def psql(sql):
@@ -26,9 +28,14 @@ def psql(sql):
     return r.stdout
 
 
-# The statements, by name.
-text = open(queries_hpp, encoding="utf-8").read()
-statements = dict(re.findall(r'inline constexpr query (\w+)\{"\w+", R"sql\((.*?)\)sql"\};', text, re.S))
+# The statements, by name: `query name{"name", R"sql(...)sql"}`, or with designated initializers, where .sql is
+# PostgreSQL's text and .sqlite_sql SQLite's.
+statements = {}
+for path in queries_hpps:
+    text = open(path, encoding="utf-8").read()
+    statements.update(re.findall(r'inline constexpr query (\w+)\{"\w+", R"sql\((.*?)\)sql"\};', text, re.S))
+    statements.update(re.findall(r'inline constexpr query (\w+)\{\s*\.name = "\w+",\s*\.sql = R"sql\((.*?)\)sql"',
+                                 text, re.S))
 
 # A guest of merchant 1 (the largest) with everything: account, sessions, reservations, lists, a reset.
 row = psql("""
@@ -125,6 +132,7 @@ args = {
     "set_account_username": [a, txt(UNAME), txt(UNAME)],
     "insert_session": [new_hash, M, i64(1), a, now, now, NULLB],
     "find_session": [byt(TOK)],
+    "find_signed_in": [byt(TOK)],
     "list_account_sessions": [a],
     "revoke_account_sessions": [a, now],
     "find_reservation": [M, txt(BREF)],
