@@ -53,35 +53,36 @@ core::result<void> accounts::set_password(core::merchant_id m, std::string_view 
     const std::string phc = hasher_.hash(password);
 
     // Re-read inside the write transaction: the guest may have changed while we hashed.
-    auto uow = db_.begin(store::tx::write);
-    const auto guest = uow->guests().find_by_email(m, email);
-    if (!guest) return customer_not_found();
-    const auto now = clock_.now();
-    if (const auto account = uow->accounts().find_by_guest(m, guest->id)) {
-        uow->accounts().set_password(account->id, phc, now);
-        const int revoked = uow->sessions().revoke_all(account->id, now);
-        audit(*uow, m, who, audit_kind::password_set, "ok", guest->id, now,
-              {{"created", false}, {"sessions_revoked", revoked}});
-        uow->commit();
-        return {};
-    }
-    if (!uow->guests().qualifies(m, guest->id)) return customer_not_found();
-
-    // Draw card numbers until one is free; a clash among 10^14 numbers is rare, five in a row is a bug.
-    store::account a{.merchant = m, .guest = guest->id, .username = guest->fields.email.value_or(std::string(email)),
-                     .password_hash = phc, .created_at = now, .password_changed_at = now};
-    for (int attempt = 0; attempt < 5; ++attempt) {
-        a.printed_card_number = random_card_number();
-        if (uow->accounts().insert(a)) {
-            // Creating the account is the guest's loyalty enrolment: record the consent the partner collected.
-            uow->consents().append({.merchant = m, .guest = guest->id, .at = now, .kind = "loyalty.granted",
-                                    .partner = who.partner, .source_address = who.client_address});
-            audit(*uow, m, who, audit_kind::password_set, "ok", guest->id, now, {{"created", true}});
-            uow->commit();
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<void> {
+        const auto guest = uow.guests().find_by_email(m, email);
+        if (!guest) return customer_not_found();
+        const auto now = clock_.now();
+        if (const auto account = uow.accounts().find_by_guest(m, guest->id)) {
+            uow.accounts().set_password(account->id, phc, now);
+            const int revoked = uow.sessions().revoke_all(account->id, now);
+            audit(uow, m, who, audit_kind::password_set, "ok", guest->id, now,
+                  {{"created", false}, {"sessions_revoked", revoked}});
+            uow.commit();
             return {};
         }
-    }
-    return core::fail(core::errc::internal, "internal error", "could not allocate a printed card number or username");
+        if (!uow.guests().qualifies(m, guest->id)) return customer_not_found();
+
+        // Draw card numbers until one is free; a clash among 10^14 numbers is rare, five in a row is a bug.
+        store::account a{.merchant = m, .guest = guest->id, .username = guest->fields.email.value_or(std::string(email)),
+                         .password_hash = phc, .created_at = now, .password_changed_at = now};
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            a.printed_card_number = random_card_number();
+            if (uow.accounts().insert(a)) {
+                // Creating the account is the guest's loyalty enrolment: record the consent the partner collected.
+                uow.consents().append({.merchant = m, .guest = guest->id, .at = now, .kind = "loyalty.granted",
+                                        .partner = who.partner, .source_address = who.client_address});
+                audit(uow, m, who, audit_kind::password_set, "ok", guest->id, now, {{"created", true}});
+                uow.commit();
+                return {};
+            }
+        }
+        return core::fail(core::errc::internal, "internal error", "could not allocate a printed card number or username");
+    });
 }
 
 core::result<std::string> accounts::login(const bearer_identity& by, std::string_view email,
@@ -101,9 +102,10 @@ core::result<std::string> accounts::login(const bearer_identity& by, std::string
         return core::fail(core::errc::unauthenticated, wrong_password, "guest has no account");
     }
     if (const auto now = clock_.now(); account->locked_until > now) {
-        auto uow = db_.begin(store::tx::write);
-        audit(*uow, by.merchant, who, audit_kind::login, "refused", account->guest, now, {{"reason", "locked"}});
-        uow->commit();
+        store::write(db_, [&](store::unit_of_work& uow) {
+            audit(uow, by.merchant, who, audit_kind::login, "refused", account->guest, now, {{"reason", "locked"}});
+            uow.commit();
+        });
         return locked_for(account->locked_until - now);
     }
 
@@ -113,40 +115,41 @@ core::result<std::string> accounts::login(const bearer_identity& by, std::string
     if (ok && hasher_.needs_rehash(account->password_hash)) upgraded = hasher_.hash(password);
 
     // Record the outcome against the account as it is now: another node may have counted failures meanwhile.
-    auto uow = db_.begin(store::tx::write);
-    const auto now = clock_.now();
-    const auto current = uow->accounts().find(by.merchant, account->id);
-    if (!current) return core::fail(core::errc::unauthenticated, wrong_password, "account vanished");
-    if (current->locked_until > now) {
-        audit(*uow, by.merchant, who, audit_kind::login, "refused", current->guest, now, {{"reason", "locked"}});
-        uow->commit();
-        return locked_for(current->locked_until - now);
-    }
-    if (!ok || current->password_hash != account->password_hash) {
-        int failures = current->failed_logins + 1;
-        int level = current->lock_level;
-        core::unix_seconds until = current->locked_until;
-        audit(*uow, by.merchant, who, audit_kind::login, "failed", current->guest, now,
-              {{"reason", "wrong password"}, {"consecutive_failures", failures}});
-        if (failures >= locks_.threshold) {
-            ++level;
-            until = now + locks_.duration(level);
-            failures = 0;
-            audit(*uow, by.merchant, who, audit_kind::account_locked, "ok", current->guest, now,
-                  {{"seconds", until - now}, {"level", level}});
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<std::string> {
+        const auto now = clock_.now();
+        const auto current = uow.accounts().find(by.merchant, account->id);
+        if (!current) return core::fail(core::errc::unauthenticated, wrong_password, "account vanished");
+        if (current->locked_until > now) {
+            audit(uow, by.merchant, who, audit_kind::login, "refused", current->guest, now, {{"reason", "locked"}});
+            uow.commit();
+            return locked_for(current->locked_until - now);
         }
-        uow->accounts().set_lock_state(current->id, failures, level, until);
-        uow->commit();
-        return core::fail(core::errc::unauthenticated, wrong_password);
-    }
-    uow->accounts().record_login(current->id, now, upgraded);
-    std::string token = random_token();
-    uow->sessions().insert(store::session{.token_hash = digest(token), .merchant = by.merchant, .partner = by.partner,
-                                          .account = current->id, .created_at = now,
-                                          .expires_at = now + session_lifetime});
-    audit(*uow, by.merchant, who, audit_kind::login, "ok", current->guest, now, {{"rehashed", upgraded.has_value()}});
-    uow->commit();
-    return token;
+        if (!ok || current->password_hash != account->password_hash) {
+            int failures = current->failed_logins + 1;
+            int level = current->lock_level;
+            core::unix_seconds until = current->locked_until;
+            audit(uow, by.merchant, who, audit_kind::login, "failed", current->guest, now,
+                  {{"reason", "wrong password"}, {"consecutive_failures", failures}});
+            if (failures >= locks_.threshold) {
+                ++level;
+                until = now + locks_.duration(level);
+                failures = 0;
+                audit(uow, by.merchant, who, audit_kind::account_locked, "ok", current->guest, now,
+                      {{"seconds", until - now}, {"level", level}});
+            }
+            uow.accounts().set_lock_state(current->id, failures, level, until);
+            uow.commit();
+            return core::fail(core::errc::unauthenticated, wrong_password);
+        }
+        uow.accounts().record_login(current->id, now, upgraded);
+        std::string token = random_token();
+        uow.sessions().insert(store::session{.token_hash = digest(token), .merchant = by.merchant, .partner = by.partner,
+                                              .account = current->id, .created_at = now,
+                                              .expires_at = now + session_lifetime});
+        audit(uow, by.merchant, who, audit_kind::login, "ok", current->guest, now, {{"rehashed", upgraded.has_value()}});
+        uow.commit();
+        return token;
+    });
 }
 
 core::result<store::guest> accounts::profile(core::merchant_id m, core::guest_id g) {
@@ -164,29 +167,30 @@ core::result<store::guest> accounts::update_profile(core::merchant_id m, core::g
         if (!value && !field->clearable) refused.push_back({std::string(field->name), "cannot be empty"});
     if (!refused.empty()) return core::invalid("invalid request", std::move(refused));
 
-    auto uow = db_.begin(store::tx::write);
-    auto guest = uow->guests().find(m, g);
-    if (!guest) return core::fail(core::errc::not_found, "customer not found");
-    if (if_match && *if_match != guest->version)
-        return core::fail(core::errc::failed_precondition, "the guest was changed since; fetch it again");
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<store::guest> {
+        auto guest = uow.guests().find(m, g);
+        if (!guest) return core::fail(core::errc::not_found, "customer not found");
+        if (if_match && *if_match != guest->version)
+            return core::fail(core::errc::failed_precondition, "the guest was changed since; fetch it again");
 
-    const auto old_email = guest->fields.email;
-    for (const auto& [field, value] : changes) guest->fields.*(field->member) = value;
-    if (auto r = uow->guests().update(*guest); !r)
-        return core::fail(core::errc::already_exists, "email already used by another guest");
+        const auto old_email = guest->fields.email;
+        for (const auto& [field, value] : changes) guest->fields.*(field->member) = value;
+        if (auto r = uow.guests().update(*guest); !r)
+            return core::fail(core::errc::already_exists, "email already used by another guest");
 
-    // A username that was the old email follows the email.
-    const auto& new_email = guest->fields.email;
-    if (new_email && old_email && *new_email != *old_email) {
-        if (const auto account = uow->accounts().find_by_guest(m, g); account && core::iequals(account->username, *old_email))
-            uow->accounts().set_username(account->id, *new_email);
-    }
-    boost::json::array fields;
-    for (const auto& change : changes) fields.push_back(boost::json::value(change.first->name));
-    audit(*uow, m, who, audit_kind::profile_changed, "ok", g, clock_.now(), {{"fields", std::move(fields)}});
-    auto updated = uow->guests().find(m, g);
-    uow->commit();
-    return std::move(*updated);
+        // A username that was the old email follows the email.
+        const auto& new_email = guest->fields.email;
+        if (new_email && old_email && *new_email != *old_email) {
+            if (const auto account = uow.accounts().find_by_guest(m, g); account && core::iequals(account->username, *old_email))
+                uow.accounts().set_username(account->id, *new_email);
+        }
+        boost::json::array fields;
+        for (const auto& change : changes) fields.push_back(boost::json::value(change.first->name));
+        audit(uow, m, who, audit_kind::profile_changed, "ok", g, clock_.now(), {{"fields", std::move(fields)}});
+        auto updated = uow.guests().find(m, g);
+        uow.commit();
+        return std::move(*updated);
+    });
 }
 
 core::result<std::vector<reservation_view>> accounts::reservations(core::merchant_id m, core::guest_id g) {
@@ -222,16 +226,17 @@ core::result<std::vector<store::session>> accounts::sessions(core::merchant_id m
 }
 
 core::result<int> accounts::revoke_sessions(core::merchant_id m, std::string_view email, const actor& who) {
-    auto uow = db_.begin(store::tx::write);
-    const auto guest = uow->guests().find_by_email(m, email);
-    if (!guest) return core::fail(core::errc::not_found, "customer not found");
-    const auto account = uow->accounts().find_by_guest(m, guest->id);
-    if (!account) return core::fail(core::errc::not_found, "the guest has no account");
-    const auto now = clock_.now();
-    const int revoked = uow->sessions().revoke_all(account->id, now);
-    audit(*uow, m, who, audit_kind::sessions_revoked, "ok", guest->id, now, {{"count", revoked}});
-    uow->commit();
-    return revoked;
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<int> {
+        const auto guest = uow.guests().find_by_email(m, email);
+        if (!guest) return core::fail(core::errc::not_found, "customer not found");
+        const auto account = uow.accounts().find_by_guest(m, guest->id);
+        if (!account) return core::fail(core::errc::not_found, "the guest has no account");
+        const auto now = clock_.now();
+        const int revoked = uow.sessions().revoke_all(account->id, now);
+        audit(uow, m, who, audit_kind::sessions_revoked, "ok", guest->id, now, {{"count", revoked}});
+        uow.commit();
+        return revoked;
+    });
 }
 
 }  // namespace guestd::domain

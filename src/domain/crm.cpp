@@ -102,142 +102,147 @@ core::result<void> booking_rules(const pms_booking& b, std::size_t i) {
 crm::crm(store::database& db, const core::clock& clock) : db_(db), clock_(clock) {}
 
 core::result<batch_counts> crm::push_bookings(core::merchant_id m, const std::vector<pms_booking>& bookings) {
-    auto uow = db_.begin(store::tx::write);
-    const auto now = clock_.now();
-    batch_counts counts;
-    for (std::size_t i = 0; i < bookings.size(); ++i) {
-        const auto& b = bookings[i];
-        if (auto ok = booking_rules(b, i); !ok) return std::unexpected(ok.error());
-        auto guest = upsert_customer(*uow, m, b.customer, now, at("bookings", i, "customer."));
-        if (!guest) return std::unexpected(guest.error());
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<batch_counts> {
+        const auto now = clock_.now();
+        batch_counts counts;
+        for (std::size_t i = 0; i < bookings.size(); ++i) {
+            const auto& b = bookings[i];
+            if (auto ok = booking_rules(b, i); !ok) return std::unexpected(ok.error());
+            auto guest = upsert_customer(uow, m, b.customer, now, at("bookings", i, "customer."));
+            if (!guest) return std::unexpected(guest.error());
 
-        // The booking replaces the stored one with the same reference entirely; stay custom fields set through
-        // the custom-fields API go with it, as the PMS full-replacement rule says.
-        store::reservation r{.merchant = m, .guest = guest->id, .reference = b.reference, .status = b.status,
-                             .creation = b.creation, .arrival = b.arrival, .departure = b.departure,
-                             .total_amount = b.total_amount, .currency = b.currency, .room_type = b.room_type,
-                             .room_name = b.room_name, .custom_fields = b.extra_attributes, .payload = b.payload,
-                             .updated_at = now};
-        if (uow->reservations().upsert(r))
-            ++counts.created;
-        else
-            ++counts.updated;
-    }
-    uow->commit();
-    return counts;
+            // The booking replaces the stored one with the same reference entirely; stay custom fields set through
+            // the custom-fields API go with it, as the PMS full-replacement rule says.
+            store::reservation r{.merchant = m, .guest = guest->id, .reference = b.reference, .status = b.status,
+                                 .creation = b.creation, .arrival = b.arrival, .departure = b.departure,
+                                 .total_amount = b.total_amount, .currency = b.currency, .room_type = b.room_type,
+                                 .room_name = b.room_name, .custom_fields = b.extra_attributes, .payload = b.payload,
+                                 .updated_at = now};
+            if (uow.reservations().upsert(r))
+                ++counts.created;
+            else
+                ++counts.updated;
+        }
+        uow.commit();
+        return counts;
+    });
 }
 
 core::result<batch_counts> crm::push_customers(core::merchant_id m, const std::vector<pms_customer>& customers) {
-    auto uow = db_.begin(store::tx::write);
-    const auto now = clock_.now();
-    batch_counts counts;
-    for (std::size_t i = 0; i < customers.size(); ++i) {
-        auto guest = upsert_customer(*uow, m, customers[i], now, at("customers", i, "") + ".");
-        if (!guest) return std::unexpected(guest.error());
-        if (guest->created)
-            ++counts.created;
-        else
-            ++counts.updated;
-    }
-    uow->commit();
-    return counts;
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<batch_counts> {
+        const auto now = clock_.now();
+        batch_counts counts;
+        for (std::size_t i = 0; i < customers.size(); ++i) {
+            auto guest = upsert_customer(uow, m, customers[i], now, at("customers", i, "") + ".");
+            if (!guest) return std::unexpected(guest.error());
+            if (guest->created)
+                ++counts.created;
+            else
+                ++counts.updated;
+        }
+        uow.commit();
+        return counts;
+    });
 }
 
 core::result<batch_counts> crm::add_to_list(core::merchant_id m, std::string_view list,
                                             const std::vector<list_member>& members, const actor& who) {
-    auto uow = db_.begin(store::tx::write);
-    const auto now = clock_.now();
-    batch_counts counts;
-    for (std::size_t i = 0; i < members.size(); ++i) {
-        const auto& member = members[i];
-        auto guest = uow->guests().find_by_email(m, member.email);
-        core::guest_id id;
-        if (!guest) {
-            store::guest g{.merchant = m, .created_at = now};
-            g.fields.email = member.email;
-            g.fields.firstname = member.firstname;
-            g.fields.lastname = member.lastname;
-            g.fields.language = member.language;
-            auto inserted = uow->guests().insert(g);
-            if (!inserted) return core::invalid("invalid request", {{at("members", i, "email"), "is duplicated"}});
-            id = *inserted;
-        } else {
-            // A list knows less than the PMS: it only fills what the guest does not have yet.
-            bool changed = false;
-            auto fill = [&](store::opt_string& field, const store::opt_string& value) {
-                if (!field && value) {
-                    field = value;
-                    changed = true;
-                }
-            };
-            fill(guest->fields.firstname, member.firstname);
-            fill(guest->fields.lastname, member.lastname);
-            fill(guest->fields.language, member.language);
-            if (changed) (void)uow->guests().update(*guest);
-            id = guest->id;
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<batch_counts> {
+        const auto now = clock_.now();
+        batch_counts counts;
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            const auto& member = members[i];
+            auto guest = uow.guests().find_by_email(m, member.email);
+            core::guest_id id;
+            if (!guest) {
+                store::guest g{.merchant = m, .created_at = now};
+                g.fields.email = member.email;
+                g.fields.firstname = member.firstname;
+                g.fields.lastname = member.lastname;
+                g.fields.language = member.language;
+                auto inserted = uow.guests().insert(g);
+                if (!inserted) return core::invalid("invalid request", {{at("members", i, "email"), "is duplicated"}});
+                id = *inserted;
+            } else {
+                // A list knows less than the PMS: it only fills what the guest does not have yet.
+                bool changed = false;
+                auto fill = [&](store::opt_string& field, const store::opt_string& value) {
+                    if (!field && value) {
+                        field = value;
+                        changed = true;
+                    }
+                };
+                fill(guest->fields.firstname, member.firstname);
+                fill(guest->fields.lastname, member.lastname);
+                fill(guest->fields.language, member.language);
+                if (changed) (void)uow.guests().update(*guest);
+                id = guest->id;
+            }
+            if (uow.email_lists().add(m, list, id, now)) {
+                ++counts.created;
+                uow.consents().append({.merchant = m, .guest = id, .at = now, .kind = "email_list.joined",
+                                        .partner = who.partner, .source_address = who.client_address,
+                                        .detail = std::string(list)});
+            } else {
+                ++counts.updated;
+            }
         }
-        if (uow->email_lists().add(m, list, id, now)) {
-            ++counts.created;
-            uow->consents().append({.merchant = m, .guest = id, .at = now, .kind = "email_list.joined",
-                                    .partner = who.partner, .source_address = who.client_address,
-                                    .detail = std::string(list)});
-        } else {
-            ++counts.updated;
-        }
-    }
-    uow->commit();
-    return counts;
+        uow.commit();
+        return counts;
+    });
 }
 
 core::result<void> crm::remove_from_list(core::merchant_id m, std::string_view list, std::string_view email,
                                      const actor& who) {
-    auto uow = db_.begin(store::tx::write);
-    const auto guest = uow->guests().find_by_email(m, email);
-    if (!guest || !uow->email_lists().remove(m, list, guest->id))
-        return core::fail(core::errc::not_found, "member not found");
-    uow->consents().append({.merchant = m, .guest = guest->id, .at = clock_.now(), .kind = "email_list.left",
-                            .partner = who.partner, .source_address = who.client_address,
-                            .detail = std::string(list)});
-    uow->commit();
-    return {};
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<void> {
+        const auto guest = uow.guests().find_by_email(m, email);
+        if (!guest || !uow.email_lists().remove(m, list, guest->id))
+            return core::fail(core::errc::not_found, "member not found");
+        uow.consents().append({.merchant = m, .guest = guest->id, .at = clock_.now(), .kind = "email_list.left",
+                                .partner = who.partner, .source_address = who.client_address,
+                                .detail = std::string(list)});
+        uow.commit();
+        return {};
+    });
 }
 
 core::result<custom_fields_result> crm::set_custom_fields(core::merchant_id m, std::string_view email,
                                                           const std::vector<customer_field_values>& customer,
                                                           const std::vector<stay_fields>& stays) {
-    auto uow = db_.begin(store::tx::write);
-    auto guest = uow->guests().find_by_email(m, email);
-    if (!guest) return core::fail(core::errc::not_found, "customer not found");
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<custom_fields_result> {
+        auto guest = uow.guests().find_by_email(m, email);
+        if (!guest) return core::fail(core::errc::not_found, "customer not found");
 
-    custom_fields_result out;
-    if (!customer.empty()) {
-        std::vector<store::custom_field> named;
-        for (const auto& f : customer) {
-            for (const auto& v : f.values) named.push_back({f.name, v});
-            out.customer_successes.push_back(f.name);
+        custom_fields_result out;
+        if (!customer.empty()) {
+            std::vector<store::custom_field> named;
+            for (const auto& f : customer) {
+                for (const auto& v : f.values) named.push_back({f.name, v});
+                out.customer_successes.push_back(f.name);
+            }
+            // A field given with no values is removed: replace_named drops names that have no new pairs.
+            std::vector<store::custom_field> kept;
+            for (const auto& f : guest->custom_fields)
+                if (std::none_of(customer.begin(), customer.end(), [&](const auto& c) { return c.name == f.name; }))
+                    kept.push_back(f);
+            guest->custom_fields = std::move(kept);
+            replace_named(guest->custom_fields, named);
+            if (!uow.guests().update(*guest)) return core::fail(core::errc::internal, "internal error", "guest update clashed");
         }
-        // A field given with no values is removed: replace_named drops names that have no new pairs.
-        std::vector<store::custom_field> kept;
-        for (const auto& f : guest->custom_fields)
-            if (std::none_of(customer.begin(), customer.end(), [&](const auto& c) { return c.name == f.name; }))
-                kept.push_back(f);
-        guest->custom_fields = std::move(kept);
-        replace_named(guest->custom_fields, named);
-        if (!uow->guests().update(*guest)) return core::fail(core::errc::internal, "internal error", "guest update clashed");
-    }
-    for (const auto& s : stays) {
-        auto r = uow->reservations().find(m, s.stay_reference);
-        if (!r || r->guest != guest->id) {
-            out.stay_errors.push_back(s.stay_reference);
-            continue;
+        for (const auto& s : stays) {
+            auto r = uow.reservations().find(m, s.stay_reference);
+            if (!r || r->guest != guest->id) {
+                out.stay_errors.push_back(s.stay_reference);
+                continue;
+            }
+            replace_named(r->custom_fields, s.data);
+            r->updated_at = clock_.now();
+            uow.reservations().upsert(*r);
+            out.stay_successes.push_back(s.stay_reference);
         }
-        replace_named(r->custom_fields, s.data);
-        r->updated_at = clock_.now();
-        uow->reservations().upsert(*r);
-        out.stay_successes.push_back(s.stay_reference);
-    }
-    uow->commit();
-    return out;
+        uow.commit();
+        return out;
+    });
 }
 
 core::result<custom_fields_view> crm::custom_fields(core::merchant_id m, std::string_view email) {

@@ -53,82 +53,81 @@ json::object audit_to_json(const store::audit_event& e) {
 privacy::privacy(store::database& db, const core::clock& clock) : db_(db), clock_(clock) {}
 
 core::result<json::object> privacy::export_guest(core::merchant_id m, std::string_view email, const actor& who) {
-    auto uow = db_.begin(store::tx::write);
-    const auto merchant = uow->merchants().find(m);
-    const auto guest = uow->guests().find_by_email(m, email);
-    if (!merchant || !guest) return core::fail(core::errc::not_found, "customer not found");
-    const auto now = clock_.now();
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<json::object> {
+        const auto merchant = uow.merchants().find(m);
+        const auto guest = uow.guests().find_by_email(m, email);
+        if (!merchant || !guest) return core::fail(core::errc::not_found, "customer not found");
+        const auto now = clock_.now();
 
-    json::object profile;
-    for (const auto& f : profile_fields) profile[f.name] = text(guest->fields.*(f.member));
-    profile["identity_document_number"] = text(guest->identity_document_number);
+        json::object profile;
+        for (const auto& f : profile_fields) profile[f.name] = text(guest->fields.*(f.member));
+        profile["identity_document_number"] = text(guest->identity_document_number);
 
-    json::array reservations;
-    for (const auto& r : uow->reservations().list_all(m, guest->id)) reservations.push_back(reservation_json(r));
-    json::array lists;
-    for (const auto& l : uow->email_lists().lists_of(m, guest->id)) lists.push_back(json::value(l));
-    json::array consents;
-    for (const auto& c : uow->consents().list_for_guest(m, guest->id))
-        consents.push_back(json::object{{"at", time(c.at)}, {"kind", c.kind},
-                                        {"partner_id", c.partner ? json::value(c.partner->value) : json::value(nullptr)},
-                                        {"source_address", c.source_address}, {"detail", c.detail}});
+        json::array reservations;
+        for (const auto& r : uow.reservations().list_all(m, guest->id)) reservations.push_back(reservation_json(r));
+        json::array lists;
+        for (const auto& l : uow.email_lists().lists_of(m, guest->id)) lists.push_back(json::value(l));
+        json::array consents;
+        for (const auto& c : uow.consents().list_for_guest(m, guest->id))
+            consents.push_back(json::object{{"at", time(c.at)}, {"kind", c.kind},
+                                            {"partner_id", c.partner ? json::value(c.partner->value) : json::value(nullptr)},
+                                            {"source_address", c.source_address}, {"detail", c.detail}});
 
-    json::value account = nullptr;
-    json::array sessions, resets;
-    if (const auto a = uow->accounts().find_by_guest(m, guest->id)) {
-        account = json::object{{"account_id", a->id.value},
-                               {"username", a->username},
-                               {"printed_card_number", a->printed_card_number},
-                               {"created_at", time(a->created_at)},
-                               {"password_changed_at", time(a->password_changed_at)},
-                               {"last_login_at", time(a->last_login_at)},
-                               {"locked_until", a->locked_until > now ? time(a->locked_until) : json::value(nullptr)}};
-        // Sessions and resets without their digests: the export must not become a credential.
-        for (const auto& s : uow->sessions().list_for_account(a->id))
-            sessions.push_back(json::object{{"partner_id", s.partner.value}, {"created_at", time(s.created_at)},
-                                            {"expires_at", time(s.expires_at)}, {"revoked_at", time(s.revoked_at)}});
-        for (const auto& r : uow->resets().list_for_account(a->id))
-            resets.push_back(json::object{{"created_at", time(r.created_at)}, {"expires_at", time(r.expires_at)},
-                                          {"used_at", time(r.used_at)}, {"voided_at", time(r.voided_at)}});
-    }
-    audit(*uow, m, who, audit_kind::guest_exported, "ok", guest->id, now);
-    json::array events;
-    for (const auto& e : uow->audit().list(m, guest->id, std::nullopt, std::nullopt, 100000))
-        events.push_back(audit_to_json(e));
-    uow->commit();
+        json::value account = nullptr;
+        json::array sessions, resets;
+        if (const auto a = uow.accounts().find_by_guest(m, guest->id)) {
+            account = json::object{{"account_id", a->id.value},
+                                   {"username", a->username},
+                                   {"printed_card_number", a->printed_card_number},
+                                   {"created_at", time(a->created_at)},
+                                   {"password_changed_at", time(a->password_changed_at)},
+                                   {"last_login_at", time(a->last_login_at)},
+                                   {"locked_until", a->locked_until > now ? time(a->locked_until) : json::value(nullptr)}};
+            // Sessions and resets without their digests: the export must not become a credential.
+            for (const auto& s : uow.sessions().list_for_account(a->id))
+                sessions.push_back(json::object{{"partner_id", s.partner.value}, {"created_at", time(s.created_at)},
+                                                {"expires_at", time(s.expires_at)}, {"revoked_at", time(s.revoked_at)}});
+            for (const auto& r : uow.resets().list_for_account(a->id))
+                resets.push_back(json::object{{"created_at", time(r.created_at)}, {"expires_at", time(r.expires_at)},
+                                              {"used_at", time(r.used_at)}, {"voided_at", time(r.voided_at)}});
+        }
+        audit(uow, m, who, audit_kind::guest_exported, "ok", guest->id, now);
+        json::array events;
+        for (const auto& e : uow.audit().list(m, guest->id, std::nullopt, std::nullopt, 100000))
+            events.push_back(audit_to_json(e));
+        uow.commit();
 
-    return json::object{{"exported_at", time(now)},
-                        {"merchant", json::object{{"merchant_id", m.value}, {"name", merchant->name}}},
-                        {"guest_id", guest->id.value},
-                        {"profile", std::move(profile)},
-                        {"custom_fields", pairs(guest->custom_fields)},
-                        {"privilege_badges", json::value_from(guest->privilege_badges)},
-                        {"reservations", std::move(reservations)},
-                        {"email_lists", std::move(lists)},
-                        {"consents", std::move(consents)},
-                        {"account", std::move(account)},
-                        {"sessions", std::move(sessions)},
-                        {"resets", std::move(resets)},
-                        {"audit_events", std::move(events)}};
+        return json::object{{"exported_at", time(now)},
+                            {"merchant", json::object{{"merchant_id", m.value}, {"name", merchant->name}}},
+                            {"guest_id", guest->id.value},
+                            {"profile", std::move(profile)},
+                            {"custom_fields", pairs(guest->custom_fields)},
+                            {"privilege_badges", json::value_from(guest->privilege_badges)},
+                            {"reservations", std::move(reservations)},
+                            {"email_lists", std::move(lists)},
+                            {"consents", std::move(consents)},
+                            {"account", std::move(account)},
+                            {"sessions", std::move(sessions)},
+                            {"resets", std::move(resets)},
+                            {"audit_events", std::move(events)}};
+    });
 }
 
 core::result<core::guest_id> privacy::erase_guest(core::merchant_id m, std::string_view email, std::string_view reason,
                                                   const actor& who) {
-    std::optional<core::guest_id> erased;
-    {
-        auto uow = db_.begin(store::tx::write);
-        if (const auto guest = uow->guests().find_by_email(m, email)) {
-            const auto now = clock_.now();
-            // Emails to the person go first: they hold the address and the name.
-            int emails = 0;
-            if (guest->fields.email) emails = uow->outbox().erase_recipient(m, *guest->fields.email);
-            uow->guests().erase(m, guest->id);
-            audit(*uow, m, who, audit_kind::guest_erased, "ok", guest->id, now,
-                  {{"reason", reason}, {"emails_deleted", emails}});
-            uow->commit();
-            erased = guest->id;
-        }
-    }
+    const auto erased = store::write(db_, [&](store::unit_of_work& uow) -> std::optional<core::guest_id> {
+        const auto guest = uow.guests().find_by_email(m, email);
+        if (!guest) return std::nullopt;
+        const auto now = clock_.now();
+        // Emails to the person go first: they hold the address and the name.
+        int emails = 0;
+        if (guest->fields.email) emails = uow.outbox().erase_recipient(m, *guest->fields.email);
+        uow.guests().erase(m, guest->id);
+        audit(uow, m, who, audit_kind::guest_erased, "ok", guest->id, now,
+              {{"reason", reason}, {"emails_deleted", emails}});
+        uow.commit();
+        return guest->id;
+    });
     // Overwrite what the deletion freed, with the unit of work closed so its connection does not hold the WAL.
     // An erasure retried after a failed scrub finds no guest but scrubs again.
     try {
@@ -161,15 +160,16 @@ core::result<std::vector<store::audit_event>> privacy::audit_events(core::mercha
 }
 
 int privacy::purge_expired_audit() {
-    auto uow = db_.begin(store::tx::write);
-    const auto now = clock_.now();
-    int purged = 0;
-    // Server-wide events (merchant 0) are kept: they record credentials, not guests.
-    for (const auto& m : uow->merchants().list())
-        if (m.audit_retention_days > 0)
-            purged += uow->audit().purge_before(m.id, now - static_cast<core::unix_seconds>(m.audit_retention_days) * 86400);
-    uow->commit();
-    return purged;
+    return store::write(db_, [&](store::unit_of_work& uow) -> int {
+        const auto now = clock_.now();
+        int purged = 0;
+        // Server-wide events (merchant 0) are kept: they record credentials, not guests.
+        for (const auto& m : uow.merchants().list())
+            if (m.audit_retention_days > 0)
+                purged += uow.audit().purge_before(m.id, now - static_cast<core::unix_seconds>(m.audit_retention_days) * 86400);
+        uow.commit();
+        return purged;
+    });
 }
 
 }  // namespace guestd::domain

@@ -110,5 +110,29 @@ TEST_F(Concurrency, OfUpdatesCarryingTheSameIfMatchExactlyOneWins) {
     EXPECT_EQ(after.json().at("city"), json::value("City " + std::to_string(winner)));
 }
 
+// Two PMS pushes of the same customers in opposite orders lock the guests' rows in opposite orders. On PostgreSQL
+// they can deadlock; the database then ends one unit (40P01) and store::write runs it again
+// (src/domain/crm.cpp): neither push may fail. The answers are taken as they come, a 503 included.
+TEST_F(Concurrency, PushesLockingTheSameGuestsInOppositeOrdersBothSucceed) {
+    json::array forward;
+    for (int i = 0; i < 20; ++i) forward.push_back(customer("guest" + std::to_string(i) + "@example.com"));
+    ASSERT_TRUE(is_batch_success(push_customers(forward), 20, 0));
+    const json::array backward(forward.rbegin(), forward.rend());
+
+    for (int round = 0; round < 5; ++round) {
+        std::vector<long> statuses(2);
+        race(2, [&](int i) {
+            http_client client(server_->base_url());
+            const json::object body{{"customers", i == 0 ? forward : backward}};
+            statuses[static_cast<std::size_t>(i)] =
+                client.send({.method = "POST", .target = "/api/xp-store-bookings/customers",
+                             .headers = {{"Authorization", default_auth()}}, .body = json::serialize(body)})
+                    .status;
+        });
+        EXPECT_EQ(statuses[0], 200) << "round " << round;
+        EXPECT_EQ(statuses[1], 200) << "round " << round;
+    }
+}
+
 }  // namespace
 }  // namespace guestd::itest
