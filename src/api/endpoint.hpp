@@ -6,6 +6,7 @@
 #include "api/schema.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/records.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -61,6 +62,7 @@ struct caller {
     std::optional<core::merchant_id> merchant;   // from the hotel token (Experience)
     std::optional<core::account_id> account;     // from x-guest-token
     std::optional<core::guest_id> guest;         // from x-guest-token: the account's guest
+    std::optional<store::guest> signed_in;       // from x-guest-token: that guest, read with the token check
     bool b2b = false;                            // partner holds b2b rights (Paytronix)
     bool caller_reset_codes = false;             // partner may send its own resetCode (Paytronix)
     std::vector<core::merchant_id> merchants;    // merchants the Basic partner is granted (Paytronix)

@@ -181,36 +181,40 @@ core::result<new_partner> credentials::add_partner(std::string_view name,
     return created;
 }
 
-core::result<bearer_identity> credentials::authenticate_bearer(std::string_view creds) const {
+std::optional<credentials::bearer_pair> credentials::split_bearer(std::string_view creds) {
     const auto colon = creds.find(':');
-    if (colon == std::string_view::npos || creds.size() > 2 * max_token_length)
-        return not_authenticated("bearer is not <partner_token>:<hotel_token>");
+    if (colon == std::string_view::npos || creds.size() > 2 * max_token_length) return std::nullopt;
     const auto partner_token = creds.substr(0, colon);
     const auto hotel_token = creds.substr(colon + 1);
-    if (partner_token.empty() || hotel_token.empty()) return not_authenticated("empty token");
-
+    if (partner_token.empty() || hotel_token.empty()) return std::nullopt;
     // Look secrets up by their digest: no comparison ever runs over the secret's own bytes.
-    const auto partner_digest = digest(partner_token);
-    const auto hotel_digest = digest(hotel_token);
-    auto key = partner_digest + hotel_digest;
+    return bearer_pair{digest(partner_token), digest(hotel_token)};
+}
+
+std::optional<credentials::remembered_bearer> credentials::recall(const bearer_pair& pair) const {
+    std::lock_guard lock(bearers_mutex_);
+    const auto it = bearers_.find(pair.partner_digest + pair.hotel_digest);
+    return it != bearers_.end() ? std::optional(it->second) : std::nullopt;
+}
+
+core::result<bearer_identity> credentials::authenticate_bearer(std::string_view creds) const {
+    const auto pair = split_bearer(creds);
+    if (!pair) return not_authenticated("bearer is not <partner_token>:<hotel_token> (both non-empty)");
     auto uow = db_.begin(store::tx::read);
     const auto generation = uow->partners().credentials_generation();
     const auto now = clock_.now();
-    {
-        std::lock_guard lock(bearers_mutex_);
-        if (const auto it = bearers_.find(key);
-            it != bearers_.end() && it->second.generation == generation && it->second.second == now)
-            return it->second.identity;
-    }
+    if (const auto known = recall(*pair); known && known->generation == generation && known->second == now)
+        return known->identity;
 
-    const auto partner = uow->partners().find_by_token(partner_digest);
+    const auto partner = uow->partners().find_by_token(pair->partner_digest);
     if (!partner || partner->disabled) return not_authenticated("unknown or disabled partner");
-    const auto merchant = uow->merchants().find_by_hotel_token(hotel_digest);
+    const auto merchant = uow->merchants().find_by_hotel_token(pair->hotel_digest);
     if (!merchant) return not_authenticated("unknown hotel token");
     if (!std::binary_search(partner->merchants.begin(), partner->merchants.end(), merchant->id))
         return not_authenticated("partner not granted this merchant");
     const bearer_identity identity{partner->id, merchant->id};
 
+    auto key = pair->partner_digest + pair->hotel_digest;
     std::lock_guard lock(bearers_mutex_);
     if (bearers_.size() >= max_remembered_bearers && !bearers_.contains(key)) bearers_.clear();
     bearers_.insert_or_assign(std::move(key), remembered_bearer{identity, generation, now});
@@ -234,21 +238,61 @@ core::result<basic_identity> credentials::authenticate_basic(std::string_view cl
     return basic_identity{partner->id, partner->b2b, partner->caller_reset_codes, partner->merchants};
 }
 
+namespace {
+
+bool well_formed_token(std::string_view token) { return !token.empty() && token.size() <= max_token_length; }
+
+core::result<guest_session> refuse_token(std::string why) {
+    return core::fail(core::errc::unauthenticated, "invalid or expired guest token", std::move(why));
+}
+
+/// What a guest token must be besides known: unrevoked, unexpired, and issued to this partner for this merchant.
+core::result<guest_session> check_session(const store::signed_in& found, const bearer_identity& by,
+                                          core::unix_seconds now) {
+    const auto& s = found.session;
+    if (s.revoked_at) return refuse_token("revoked token");
+    if (s.expires_at <= now) return refuse_token("expired token");
+    if (s.merchant != by.merchant || s.partner != by.partner) return refuse_token("token issued to another caller");
+    return guest_session{s.account, found.guest.id};
+}
+
+}  // namespace
+
+std::optional<store::signed_in> credentials::find_signed_in(std::string_view token) const {
+    if (!well_formed_token(token)) return std::nullopt;
+    auto uow = db_.begin(store::tx::statement);
+    return uow->sessions().find_signed_in(digest(token));
+}
+
 core::result<guest_session> credentials::authenticate_guest_token(std::string_view token,
                                                                   const bearer_identity& by) const {
-    const auto refuse = [](std::string why) {
-        return core::fail(core::errc::unauthenticated, "invalid or expired guest token", std::move(why));
-    };
-    if (token.empty() || token.size() > max_token_length) return refuse("malformed token");
-    auto uow = db_.begin(store::tx::read);
-    const auto s = uow->sessions().find(digest(token));
-    if (!s) return refuse("unknown token");
-    if (s->revoked_at) return refuse("revoked token");
-    if (s->expires_at <= clock_.now()) return refuse("expired token");
-    if (s->merchant != by.merchant || s->partner != by.partner) return refuse("token issued to another caller");
-    const auto account = uow->accounts().find(by.merchant, s->account);
-    if (!account) return refuse("account gone");
-    return guest_session{account->id, account->guest};
+    if (!well_formed_token(token)) return refuse_token("malformed token");
+    const auto found = find_signed_in(token);
+    if (!found) return refuse_token("unknown token, or its account is gone");
+    return check_session(*found, by, clock_.now());
+}
+
+core::result<guest_call> credentials::authenticate_guest_call(std::string_view bearer, std::string_view token) const {
+    // The token's statement first: it also reads the credentials generation, which tells whether the bearer pair
+    // checked earlier this second still stands. Only when it does not is the bearer checked against the store.
+    const auto pair = split_bearer(bearer);
+    auto found = pair ? find_signed_in(token) : std::nullopt;
+    const auto now = clock_.now();
+    bearer_identity by;
+    if (const auto known = pair && found ? recall(*pair) : std::nullopt;
+        known && known->generation == found->credentials_generation && known->second == now) {
+        by = known->identity;
+    } else {
+        auto checked = authenticate_bearer(bearer);
+        if (!checked) return std::unexpected(checked.error());
+        by = *checked;
+    }
+
+    if (!well_formed_token(token)) return std::unexpected(refuse_token("malformed token").error());
+    if (!found) return std::unexpected(refuse_token("unknown token, or its account is gone").error());
+    auto session = check_session(*found, by, now);
+    if (!session) return std::unexpected(session.error());
+    return guest_call{by, *session, std::move(found->guest)};
 }
 
 }  // namespace guestd::domain

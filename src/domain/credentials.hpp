@@ -38,6 +38,13 @@ struct guest_session {
     core::guest_id guest{0};
 };
 
+/// A partner's call for a guest: its bearer and guest token checked, and the guest as the check read it.
+struct guest_call {
+    bearer_identity by;
+    guest_session session;
+    store::guest guest;
+};
+
 struct new_merchant {
     core::merchant_id id{0};
     std::string name;
@@ -116,7 +123,19 @@ public:
     /// Checks an x-guest-token: it must exist, be unexpired, unrevoked, and issued for this merchant and partner.
     core::result<guest_session> authenticate_guest_token(std::string_view token, const bearer_identity& by) const;
 
+    /// Checks a bearer and an x-guest-token together, refusing as authenticate_bearer and then as
+    /// authenticate_guest_token would, and returns the guest too. When the bearer pair was checked this second and
+    /// no credential changed since, that is one statement (store::tx::statement): the token's session and guest,
+    /// with the credentials generation that vouches for the remembered pair.
+    core::result<guest_call> authenticate_guest_call(std::string_view bearer, std::string_view token) const;
+
 private:
+    struct bearer_pair {
+        std::string partner_digest;
+        std::string hotel_digest;
+    };
+    /// The digests of "<partner_token>:<hotel_token>"; none when malformed or either part is empty.
+    static std::optional<bearer_pair> split_bearer(std::string_view credentials);
     /// What a partner and hotel token pair named, and when that was true: the store's credentials generation and
     /// the second of the lookup. The answer can only change when one of them does (a previous token's overlap
     /// ends on a second), so reusing it while both are equal is exact.
@@ -126,6 +145,10 @@ private:
         core::unix_seconds second = 0;
     };
     static constexpr std::size_t max_remembered_bearers = 4096;
+    /// The pair's answer as last remembered, whatever its generation and second (the caller compares them).
+    std::optional<remembered_bearer> recall(const bearer_pair& pair) const;
+    /// The token's session and guest in one statement; none for a malformed or unknown token.
+    std::optional<store::signed_in> find_signed_in(std::string_view token) const;
 
     store::database& db_;
     const core::clock& clock_;

@@ -167,6 +167,15 @@ struct session {
     std::optional<unix_seconds> revoked_at;
 };
 
+/// A guest token's session with the guest it signs in, read in one statement: what a token-authenticated request
+/// needs before its handler runs. credentials_generation is the partners' (see partner_store), read in the same
+/// snapshot, so a cached partner and hotel token check can be trusted or refused without another query.
+struct signed_in {
+    store::session session;
+    store::guest guest;
+    std::int64_t credentials_generation = 0;
+};
+
 struct reservation {
     core::reservation_id id{0};
     core::merchant_id merchant{0};

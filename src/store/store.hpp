@@ -9,7 +9,10 @@
 #include "core/metrics.hpp"
 #include "store/records.hpp"
 
+#include <chrono>
 #include <memory>
+#include <random>
+#include <thread>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,6 +120,10 @@ public:
     virtual ~session_store() = default;
     virtual void insert(const session& s) = 0;
     virtual std::optional<session> find(const secret_hash& token_hash) = 0;
+    /// The session of that token with its account's guest (custom fields included) and the credentials
+    /// generation, in one statement; none when the token, its account or its guest is unknown. It checks nothing
+    /// else: revocation, expiry and the caller are the domain's to check.
+    virtual std::optional<signed_in> find_signed_in(const secret_hash& token_hash) = 0;
     /// Revokes every live session of the account; returns how many.
     virtual int revoke_all(core::account_id account, unix_seconds now) = 0;
     /// Every session of the account, newest first (the digest is there; callers must not show it).
@@ -243,7 +250,12 @@ public:
     virtual void commit() = 0;
 };
 
-enum class tx { read, write };
+/// What a unit of work does:
+/// - read: reads in one snapshot (on PostgreSQL, a REPEATABLE READ transaction);
+/// - write: reads and writes, committed at once or not at all;
+/// - statement: exactly one read statement, which is its own snapshot: on PostgreSQL it runs without BEGIN and
+///   COMMIT, so it costs one round trip; a second statement on the unit throws. It never joins a read_scope.
+enum class tx { read, write, statement };
 
 /// A write unit of work lost a race the database detected (on PostgreSQL, a deadlock or a serialization
 /// failure): rolled back, and safe to run again from the start. store::write() does that.
@@ -323,7 +335,7 @@ private:
 
 inline std::unique_ptr<unit_of_work> database::begin(tx mode) {
     auto& scope = detail::ambient;
-    if (scope.db != this) return start(mode);
+    if (scope.db != this || mode == tx::statement) return start(mode);
     if (mode == tx::write) {
         // Drop the scope's hold first: with no joined unit alive, its connection goes back before the write takes one.
         scope.shared.reset();
@@ -345,12 +357,28 @@ inline read_scope::~read_scope() {
 }
 
 /// How many times store::write() runs a unit of work that keeps losing races before it lets the error through.
-inline constexpr int write_attempts = 3;
+inline constexpr int write_attempts = 4;
+
+namespace detail {
+
+/// Waits before a unit of work runs again for the nth time (n >= 2): a random time in [d, 2d], d = 25 ms doubling
+/// with each attempt. Right after a deadlock the unit that won is still taking its locks; a retry at once would
+/// take the rows it has yet to reach and deadlock with it again (two PMS batches naming the same guests in
+/// opposite orders did, three times in a row).
+inline void back_off_before(int attempt) {
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    const int d = 25 << (attempt - 2);
+    std::uniform_int_distribution<int> pick(d, 2 * d);
+    std::this_thread::sleep_for(std::chrono::milliseconds(pick(jitter)));
+}
+
+}  // namespace detail
 
 /// Runs work(uow) in a tx::write unit of work and returns what it returns; work commits (or not) itself. When the
-/// database answers write_conflict, the unit is rolled back and work runs again on a new one, write_attempts
-/// times at most, each retry counted in guestd_db_retries_total. work must therefore do nothing outside the
-/// database that it cannot do twice (it may hash, read and write the store; it must not send mail or answer).
+/// database answers write_conflict, the unit is rolled back and work runs again on a new one after a short random
+/// wait, write_attempts times at most, each retry counted in guestd_db_retries_total. work must therefore do
+/// nothing outside the database that it cannot do twice (it may hash, read and write the store; it must not send
+/// mail or answer).
 template <class Work>
 auto write(database& db, Work&& work) -> decltype(work(std::declval<unit_of_work&>())) {
     for (int attempt = 1;; ++attempt) {
@@ -361,6 +389,7 @@ auto write(database& db, Work&& work) -> decltype(work(std::declval<unit_of_work
             if (attempt >= write_attempts) throw;
             core::metrics::add_counter("guestd_db_retries_total");
         }
+        detail::back_off_before(attempt + 1);
     }
 }
 

@@ -5,6 +5,7 @@
 // permanent errors, and what an erasure leaves in the pages after scrub().
 #include "contract/store_contract.hpp"
 #include "core/error.hpp"
+#include "core/metrics.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/postgres_database.hpp"
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -502,6 +504,51 @@ TEST_F(PostgresDatabase, ConnectionsTheServerDroppedAreReplacedWithoutAnError) {
     EXPECT_NO_THROW(add_merchant(*db, 2));
 }
 
+// A tx::statement unit sends no BEGIN, which is where a unit finds that the server dropped its idle connection:
+// it looks for the server's goodbye on the socket instead, and takes another connection.
+TEST_F(PostgresDatabase, StatementUnitsTakeAnotherConnectionWhenTheServerDroppedTheirs) {
+    auto db = open();
+    add_merchant(*db, 1);
+    {
+        auto a = db->begin(store::tx::read);
+        auto b = db->begin(store::tx::read);
+        auto c = db->begin(store::tx::read);
+    }
+    kill_connections();
+    // The terminated backends have sent their goodbye by the time they are gone.
+    for (int i = 0; i < 50 && admin().number("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db_.name() +
+                                             "' AND pid <> pg_backend_pid()") > 0;
+         ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(db->begin(store::tx::statement)->merchants().list().size(), 1u);
+    }
+}
+
+// It holds no snapshot and no lock once its statement ran (a read unit holds both until it ends), and a second
+// statement, which would see another snapshot, is refused.
+TEST_F(PostgresDatabase, StatementUnitRunsOutsideATransactionAndRefusesASecondStatement) {
+    auto db = open();
+    add_merchant(*db, 1);
+    const auto locks_on_merchants = [&] {
+        return admin(db_.name()).number("SELECT count(*) FROM pg_locks WHERE relation = 'merchants'::regclass");
+    };
+    {
+        auto reading = db->begin(store::tx::read);
+        EXPECT_EQ(reading->merchants().list().size(), 1u);
+        EXPECT_GE(locks_on_merchants(), 1) << "a read unit holds its lock until it ends";
+    }
+    auto u = db->begin(store::tx::statement);
+    EXPECT_EQ(u->merchants().list().size(), 1u);
+    EXPECT_EQ(locks_on_merchants(), 0);
+    EXPECT_THAT(what_thrown([&] { u->merchants().find(core::merchant_id{1}); }),
+                ::testing::HasSubstr("a second statement"));
+    u->commit();
+    u.reset();
+    EXPECT_EQ(db->begin(store::tx::statement)->merchants().find(core::merchant_id{1})->id, core::merchant_id{1});
+}
+
 TEST_F(PostgresDatabase, ConnectionLostInsideAUnitIsATransientErrorAndTheNextUnitWorks) {
     auto db = open();
     add_merchant(*db, 1);
@@ -743,6 +790,61 @@ TEST_F(PostgresDatabase, WritesOfOneGuestTakeTurnsSoTheSecondReadsWhatTheFirstWr
     a->commit();
     b.join();
     EXPECT_EQ(version_b_read, 2);
+}
+
+namespace {
+
+/// guestd_db_retries_total as the metrics page shows it (0 before the first retry).
+double retries_counted() {
+    const std::string page = core::metrics::render();
+    const std::string name = "guestd_db_retries_total ";
+    const auto at = page.find("\n" + name);
+    return at == std::string::npos ? 0 : std::stod(page.substr(at + 1 + name.size()));
+}
+
+}  // namespace
+
+// Two writers that lock two guests in opposite orders deadlock; PostgreSQL ends one of them (40P01), and
+// store::write runs that one's unit again, which then waits its turn: both writes land, at the cost of one retry.
+TEST_F(PostgresDatabase, ADeadlockedWriteUnitIsRunAgainByStoreWriteAndBothWritesLand) {
+    auto db = open();
+    add_merchant(*db, 1);
+    const core::merchant_id m{1};
+    const auto first = committed_guest(*db, "first@example.com");
+    const auto second = committed_guest(*db, "second@example.com");
+    const double retries_before = retries_counted();
+
+    std::latch both_hold_one(2);
+    std::atomic<int> attempts{0};
+    const auto write_both = [&](core::guest_id a, core::guest_id b, const std::string& city) {
+        return store::write(*db, [&](store::unit_of_work& u) {
+            // The first attempt holds its first row until the other writer holds its own: a certain deadlock.
+            const bool first_attempt = attempts.fetch_add(1) < 2;
+            auto one = u.guests().find(m, a);
+            if (first_attempt) both_hold_one.arrive_and_wait();
+            auto other = u.guests().find(m, b);
+            one->fields.city = city;
+            other->fields.city = city;
+            const bool written = u.guests().update(*one).has_value() && u.guests().update(*other).has_value();
+            u.commit();
+            return written;
+        });
+    };
+    std::optional<bool> forward, backward;
+    std::thread t([&] { forward = write_both(first, second, "Forward"); });
+    backward = write_both(second, first, "Backward");
+    t.join();
+
+    EXPECT_EQ(forward, std::optional(true));
+    EXPECT_EQ(backward, std::optional(true));
+    EXPECT_EQ(attempts.load(), 3) << "one of the two ran again, once";
+    EXPECT_EQ(retries_counted() - retries_before, 1);
+    auto u = db->begin(store::tx::read);
+    const auto a = u->guests().find(m, first);
+    const auto b = u->guests().find(m, second);
+    EXPECT_EQ(a->version, 3);
+    EXPECT_EQ(b->version, 3);
+    EXPECT_EQ(a->fields.city, b->fields.city) << "the retried writer wrote both, after the other";
 }
 
 }  // namespace guestd::contract

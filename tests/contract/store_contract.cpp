@@ -1426,6 +1426,48 @@ TEST_P(SessionStore, InsertThenFindRoundTripsEveryField) {
     EXPECT_FALSE(read([&](unit_of_work& u) { return u.sessions().find(token_hash.substr(0, 31)); }).has_value());
 }
 
+// A token-authenticated request reads its session and guest, and the generation that vouches for a remembered
+// bearer, in one statement (tx::statement: on PostgreSQL, one round trip with no BEGIN or COMMIT).
+TEST_P(SessionStore, FindSignedInReadsTheSessionItsGuestAndTheGenerationInOneStatementUnit) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("web", {m});
+    const auto g = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "ann@example.com")).value(); });
+    const auto a = add_account(m, g, "6000000000000001", "ann");
+    const auto plain = add_guest(m, "bob@example.com");
+    const auto b = add_account(m, plain, "6000000000000002", "bob");
+    write([&](unit_of_work& u) {
+        u.sessions().insert({"ann-token", m, p, a, 1'700'000'000, 1'702'592'000, 1'700'000'500});
+        u.sessions().insert({"bob-token", m, p, b, 1'700'000'100, 1'702'592'100, {}});
+    });
+    const auto generation = read([](unit_of_work& u) { return u.partners().credentials_generation(); });
+
+    const auto found = db_->begin(store::tx::statement)->sessions().find_signed_in("ann-token");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->session.token_hash, "ann-token");
+    EXPECT_EQ(found->session.merchant, m);
+    EXPECT_EQ(found->session.partner, p);
+    EXPECT_EQ(found->session.account, a);
+    EXPECT_EQ(found->session.created_at, 1'700'000'000);
+    EXPECT_EQ(found->session.expires_at, 1'702'592'000);
+    EXPECT_EQ(found->session.revoked_at, std::optional<core::unix_seconds>(1'700'000'500));
+    EXPECT_EQ(found->guest.id, g);
+    expect_same_profile(found->guest, full_guest(m, "ann@example.com"));  // custom fields in their order
+    EXPECT_EQ(found->guest.version, read([&](unit_of_work& u) { return u.guests().find(m, g)->version; }));
+    EXPECT_EQ(found->credentials_generation, generation);
+
+    const auto other = db_->begin(store::tx::statement)->sessions().find_signed_in("bob-token");
+    ASSERT_TRUE(other.has_value());
+    EXPECT_EQ(other->guest.id, plain);
+    EXPECT_EQ(other->session.account, b);
+    EXPECT_TRUE(other->guest.custom_fields.empty());
+    EXPECT_FALSE(other->session.revoked_at.has_value());
+
+    EXPECT_FALSE(db_->begin(store::tx::statement)->sessions().find_signed_in("ann-toke").has_value());
+    add_merchant(2);
+    EXPECT_NE(db_->begin(store::tx::statement)->sessions().find_signed_in("bob-token")->credentials_generation,
+              generation);
+}
+
 TEST_P(SessionStore, RevokeAllRevokesOnlyTheLiveSessionsOfTheAccount) {
     const auto m = add_merchant(1);
     const auto p = add_partner("web", {m});

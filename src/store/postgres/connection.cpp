@@ -258,6 +258,14 @@ void connection::prepare(const query& q, std::span<const unsigned> types) {
     prepared_.emplace(q.name, std::vector<unsigned>(types.begin(), types.end()));
 }
 
+bool connection::alive() {
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    if (fd.fd < 0 || poll(&fd, 1, 0) != 0) {
+        poisoned_ = true;
+    }
+    return usable();
+}
+
 bool connection::usable() const { return !poisoned_ && PQstatus(conn_) == CONNECTION_OK; }
 
 bool connection::idle() const { return PQtransactionStatus(conn_) == PQTRANS_IDLE; }
@@ -267,6 +275,12 @@ bool connection::failed() const { return PQtransactionStatus(conn_) == PQTRANS_I
 // Statements.
 
 void statement::execute(std::span<param> params) {
+    if (conn_.one_statement_ && std::exchange(conn_.ran_one_, true)) {
+        throw core::backend_error("postgres: " + std::string(query_.name) +
+                                      ": a second statement in a unit of work that runs one (tx::statement)",
+                                  false);
+    }
+
     // Prepare on first use, with the parameter types the C++ arguments carry.
     std::vector<unsigned> types;
     std::vector<const char*> values;

@@ -79,6 +79,16 @@ public:
     bool fresh() const { return fresh_; }
     /// Marks the connection unfit to reuse (e.g. the server turned read-only under a failover).
     void poison() { poisoned_ = true; }
+    /// False when the server sent anything while the connection sat idle in the pool, which it only does when it
+    /// is going away (a restart or a failover ends every session with an error and closes it): checked without
+    /// waiting, so a unit of work that sends no BEGIN first can take another connection rather than fail.
+    bool alive();
+    /// From now on, until called with false, a second statement on this connection throws (a tx::statement unit:
+    /// without a transaction, a second statement would see another snapshot).
+    void limit_to_one_statement(bool on) {
+        one_statement_ = on;
+        ran_one_ = false;
+    }
     /// The last WARNING the server sent since the previous call ("" when none), as "message (SQLSTATE s)";
     /// clears it. COMMIT answers success with a warning when its wait for a synchronous standby was cancelled.
     std::string take_warning() { return std::exchange(warning_, {}); }
@@ -100,6 +110,8 @@ private:
     std::unordered_map<const query*, locking_query> locking_;  // nodes never move: q views name and sql
     bool fresh_ = true;
     bool poisoned_ = false;
+    bool one_statement_ = false;
+    bool ran_one_ = false;
     std::string warning_;
 
     friend class statement;

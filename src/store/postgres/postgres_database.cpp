@@ -84,6 +84,9 @@ public:
     lease(std::shared_ptr<connection_pool> pool, steady::time_point deadline)
         : pool_(std::move(pool)), conn_(pool_->acquire(deadline)) {}
     ~lease() {
+        if (conn_) {
+            conn_->limit_to_one_statement(false);
+        }
         if (conn_ && conn_->usable() && !conn_->idle()) {
             try {
                 conn_->exec("rollback", "ROLLBACK");
@@ -109,7 +112,7 @@ private:
 class unit_of_work final : public sql::unit_of_work_stores<backend> {
 public:
     unit_of_work(std::unique_ptr<lease> held, const core::clock& clock, tx mode)
-        : unit_of_work_stores(held->conn(), clock, mode), lease_(std::move(held)) {}
+        : unit_of_work_stores(held->conn(), clock, mode), lease_(std::move(held)), mode_(mode) {}
 
     // The lease rolls back whatever was not committed.
     ~unit_of_work() override = default;
@@ -118,6 +121,9 @@ public:
     // replication, once the standbys the operator configured have it too). A connection lost during COMMIT
     // leaves the outcome unknown: that is a transient error, and nothing was acknowledged.
     void commit() override {
+        if (mode_ == tx::statement) {
+            return;  // no transaction: the statement was its own
+        }
         connection& c = lease_->conn();
 
         // PostgreSQL answers COMMIT of a transaction an error aborted with a silent rollback: refuse it instead.
@@ -141,6 +147,7 @@ public:
 
 private:
     std::unique_ptr<lease> lease_;
+    tx mode_;
 };
 
 class database final : public store::database {
@@ -157,6 +164,9 @@ public:
 
     std::unique_ptr<store::unit_of_work> start(tx mode) override {
         const auto deadline = steady::now() + busy_timeout_;
+        if (mode == tx::statement) {
+            return start_statement(deadline);
+        }
         const query& start = mode == tx::write ? queries::begin_write : queries::begin_read;
 
         // Borrow a connection and start the transaction (a writer takes no lock up front: its finders lock the
@@ -173,6 +183,19 @@ public:
                 if (held->conn().usable() || fresh || attempt >= pool_->size()) {
                     throw;
                 }
+            }
+        }
+    }
+
+    // One statement needs no transaction: it is its own snapshot, and BEGIN and COMMIT would be two more round trips
+    // than the statement itself. With no BEGIN to find a stale connection, alive() does: a server that went away
+    // ended the connection with a message, which is there to read without waiting.
+    std::unique_ptr<store::unit_of_work> start_statement(steady::time_point deadline) {
+        for (unsigned attempt = 0;; ++attempt) {
+            auto held = std::make_unique<lease>(pool_, deadline);
+            if (held->conn().alive() || attempt >= pool_->size()) {
+                held->conn().limit_to_one_statement(true);
+                return std::make_unique<unit_of_work>(std::move(held), clock_, tx::statement);
             }
         }
     }

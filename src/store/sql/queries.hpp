@@ -387,6 +387,39 @@ SELECT token_hash, merchant_id, partner_id, account_id, created_at, expires_at, 
 FROM sessions WHERE token_hash = $1
 )sql"};
 
+/// A token-authenticated request's one statement: the guest (find_guest's columns, 0 to 20), the session
+/// (find_session's, 21 to 27), the credentials generation (28) and the guest's custom fields as a JSON array of
+/// [name, value] pairs in position order (29). The aggregate differs: SQLite has json_group_array, whose input an
+/// ordered subquery keeps in order (SQLite does not flatten it into an aggregate).
+inline constexpr query find_signed_in{
+    .name = "find_signed_in",
+    .sql = R"sql(
+SELECT g.id, g.merchant_id, g.title, g.firstname, g.lastname, g.phone, g.mobile, g.email, g.street,
+       g.zip_code, g.city, g.state, g.country, g.birthdate, g.language, g.nationality,
+       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at,
+       s.token_hash, s.merchant_id, s.partner_id, s.account_id, s.created_at, s.expires_at, s.revoked_at,
+       (SELECT n FROM credentials_generation WHERE id = 1),
+       (SELECT COALESCE(json_agg(json_build_array(f.name, f.value) ORDER BY f.position), '[]')::text
+        FROM guest_custom_fields AS f WHERE f.guest_id = g.id)
+FROM sessions AS s
+JOIN accounts AS a ON a.merchant_id = s.merchant_id AND a.id = s.account_id
+JOIN guests AS g ON g.merchant_id = a.merchant_id AND g.id = a.guest_id
+WHERE s.token_hash = $1
+)sql",
+    .sqlite_sql = R"sql(
+SELECT g.id, g.merchant_id, g.title, g.firstname, g.lastname, g.phone, g.mobile, g.email, g.street,
+       g.zip_code, g.city, g.state, g.country, g.birthdate, g.language, g.nationality,
+       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at,
+       s.token_hash, s.merchant_id, s.partner_id, s.account_id, s.created_at, s.expires_at, s.revoked_at,
+       (SELECT n FROM credentials_generation WHERE id = 1),
+       (SELECT json_group_array(json_array(f.name, f.value))
+        FROM (SELECT name, value FROM guest_custom_fields WHERE guest_id = g.id ORDER BY position) AS f)
+FROM sessions AS s
+JOIN accounts AS a ON a.merchant_id = s.merchant_id AND a.id = s.account_id
+JOIN guests AS g ON g.merchant_id = a.merchant_id AND g.id = a.guest_id
+WHERE s.token_hash = $1
+)sql"};
+
 /// Newest first; the token digest breaks ties so the order is stable (bytea compares byte by byte).
 inline constexpr query list_account_sessions{"list_account_sessions", R"sql(
 SELECT token_hash, merchant_id, partner_id, account_id, created_at, expires_at, revoked_at

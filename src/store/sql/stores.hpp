@@ -136,6 +136,7 @@ public:
     explicit session_store(connection& c) : conn_(c) {}
     void insert(const session& s) override;
     std::optional<session> find(const secret_hash& token_hash) override;
+    std::optional<signed_in> find_signed_in(const secret_hash& token_hash) override;
     int revoke_all(core::account_id account, unix_seconds now) override;
     std::vector<session> list_for_account(core::account_id account) override;
 

@@ -172,6 +172,35 @@ inline session read_session(const auto& st) {
                    core::account_id{st.int64(3)}, st.int64(4), st.int64(5), st.opt_int64(6)};
 }
 
+/// The columns of a wider statement's row from `first` on, numbered from 0: reads an entity where a statement
+/// that returns several put its columns (find_signed_in).
+template <class Statement>
+struct columns_from {
+    const Statement& st;
+    int first;
+    std::int64_t int64(int c) const { return st.int64(first + c); }
+    std::optional<std::int64_t> opt_int64(int c) const { return st.opt_int64(first + c); }
+    bool boolean(int c) const { return st.boolean(first + c); }
+    std::string text(int c) const { return st.text(first + c); }
+    std::optional<std::string> opt_text(int c) const { return st.opt_text(first + c); }
+    std::string bytes(int c) const { return st.bytes(first + c); }
+};
+
+/// Custom fields from a JSON array of [name, value] pairs (find_signed_in's aggregate).
+inline std::vector<custom_field> custom_fields_from_json(const std::string& text) {
+    try {
+        std::vector<custom_field> out;
+        const boost::json::value parsed = boost::json::parse(text);
+        for (const auto& pair : parsed.as_array()) {
+            const auto& p = pair.as_array();
+            out.push_back({std::string(p.at(0).as_string()), std::string(p.at(1).as_string())});
+        }
+        return out;
+    } catch (const std::exception&) {
+        throw core::backend_error("store: custom fields are not a JSON array of [name, value] pairs", false);
+    }
+}
+
 /// A digest bound as NULL when empty (a partner without a client secret).
 template <class Backend>
 std::optional<typename Backend::blob> opt_blob(const secret_hash& digest) {
@@ -640,6 +669,19 @@ template <class Backend>
 std::optional<session> session_store<Backend>::find(const secret_hash& token_hash) {
     statement st(conn_, queries::find_session, blob{token_hash});
     return st.step() ? std::optional(detail::read_session(st)) : std::nullopt;
+}
+
+template <class Backend>
+std::optional<signed_in> session_store<Backend>::find_signed_in(const secret_hash& token_hash) {
+    statement st(conn_, queries::find_signed_in, blob{token_hash});
+    if (!st.step()) {
+        return std::nullopt;
+    }
+    signed_in out{.session = detail::read_session(detail::columns_from<statement>{st, 21}),
+                  .guest = detail::read_guest(st),
+                  .credentials_generation = st.int64(28)};
+    out.guest.custom_fields = detail::custom_fields_from_json(st.text(29));
+    return out;
 }
 
 template <class Backend>

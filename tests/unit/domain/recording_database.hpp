@@ -155,6 +155,9 @@ public:
     std::optional<store::session> find(const store::secret_hash& token_hash) override {
         return note("find").find(token_hash);
     }
+    std::optional<store::signed_in> find_signed_in(const store::secret_hash& token_hash) override {
+        return note("find_signed_in").find_signed_in(token_hash);
+    }
     int revoke_all(core::account_id account, store::unix_seconds now) override {
         return note("revoke_all").revoke_all(account, now);
     }
@@ -328,7 +331,7 @@ public:
 
 protected:
     std::unique_ptr<store::unit_of_work> start(store::tx mode) override {
-        log_.emplace_back(mode == store::tx::write ? "begin write" : "begin read");
+        log_.emplace_back(mode == store::tx::write ? "begin write" : mode == store::tx::read ? "begin read" : "begin statement");
         return std::make_unique<recorded_unit_of_work>(inner_.begin(mode), log_);
     }
 
