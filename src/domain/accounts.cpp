@@ -175,7 +175,8 @@ core::result<store::guest> accounts::update_profile(core::merchant_id m, core::g
 
         const auto old_email = guest->fields.email;
         for (const auto& [field, value] : changes) guest->fields.*(field->member) = value;
-        if (auto r = uow.guests().update(*guest); !r)
+        // The profile only: the custom fields are not the guest's to edit, and stay as stored.
+        if (auto r = uow.guests().update_profile(*guest); !r)
             return core::fail(core::errc::already_exists, "email already used by another guest");
 
         // A username that was the old email follows the email.
@@ -187,9 +188,8 @@ core::result<store::guest> accounts::update_profile(core::merchant_id m, core::g
         boost::json::array fields;
         for (const auto& change : changes) fields.push_back(boost::json::value(change.first->name));
         audit(uow, m, who, audit_kind::profile_changed, "ok", g, clock_.now(), {{"fields", std::move(fields)}});
-        auto updated = uow.guests().find(m, g);
         uow.commit();
-        return std::move(*updated);
+        return std::move(*guest);  // with the version and update time just stored
     });
 }
 

@@ -83,6 +83,9 @@ public:
     /// Writes g's profile, identity document, badges and custom fields, bumps version, sets updated_at;
     /// already_exists when the email is taken by another guest of the merchant.
     virtual core::result<void> update(const guest& g) = 0;
+    /// As update, but the custom fields stay as stored (a profile edit), and g's version and updated_at become
+    /// the stored ones, so the caller need not read the guest again.
+    virtual core::result<void> update_profile(guest& g) = 0;
     /// Points a PMS customer reference at a guest (creating or moving the alias).
     virtual void set_reference(core::merchant_id m, std::string_view reference, core::guest_id g) = 0;
     /// True when the guest has a non-cancelled reservation or an email-list membership.

@@ -979,6 +979,42 @@ TEST_P(GuestStore, UpdateOfUnknownGuestIsNotFound) {
     EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find(m1, id); })->fields.firstname, std::nullopt);
 }
 
+// A profile edit (PUT guest-informations) writes the row only and learns the new version and time from the
+// same statement, so it does not read the guest again.
+TEST_P(GuestStore, UpdateProfileLeavesTheCustomFieldsAndReturnsTheStoredVersionAndTime) {
+    const auto m = add_merchant(1);
+    clock_.set(1'700'003'000);
+    add_guest(m, "judy@example.com");
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "kim@example.com")); });
+    ASSERT_TRUE(id.has_value());
+
+    clock_.advance(90);
+    auto g = *read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    g.fields.city = "Paris";
+    g.custom_fields = {{"ignored", "by update_profile"}};
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.guests().update_profile(g); }));
+    EXPECT_EQ(g.version, 2);
+    EXPECT_EQ(g.updated_at, 1'700'003'090);
+
+    const auto stored = read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    EXPECT_EQ(stored->fields.city, std::optional<std::string>("Paris"));
+    EXPECT_EQ(stored->custom_fields, full_guest(m, "kim@example.com").custom_fields);
+    EXPECT_EQ(stored->version, g.version);
+    EXPECT_EQ(stored->updated_at, g.updated_at);
+
+    // A taken email and an unknown guest fail as update's do, and change nothing.
+    g.fields.email = "JUDY@example.com";
+    const auto taken = write([&](unit_of_work& u) { return u.guests().update_profile(g); });
+    ASSERT_FALSE(taken.has_value());
+    EXPECT_EQ(taken.error().code, errc::already_exists);
+    EXPECT_EQ(g.version, 2);
+    EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find(m, *id); })->version, 2);
+    g.merchant = add_merchant(2);
+    const auto unknown = write([&](unit_of_work& u) { return u.guests().update_profile(g); });
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, errc::not_found);
+}
+
 TEST_P(GuestStore, CustomFieldsKeepTheirInsertionOrder) {
     const auto m = add_merchant(1);
     store::guest g;

@@ -234,6 +234,7 @@ SET title = $3, firstname = $4, lastname = $5, phone = $6, mobile = $7, email = 
 WHERE merchant_id = $1 AND id = $2
   AND NOT EXISTS (SELECT 1 FROM guests AS other
                   WHERE other.merchant_id = $1 AND other.email_norm = $9 AND other.id <> $2)
+RETURNING version, updated_at
 )sql"};
 
 inline constexpr query guest_exists{"guest_exists", R"sql(

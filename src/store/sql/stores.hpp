@@ -10,6 +10,9 @@
 #include "store/sql/queries.hpp"
 #include "store/store.hpp"
 
+#include <cstdint>
+#include <utility>
+
 namespace guestd::store::sql {
 
 template <class Backend>
@@ -80,6 +83,7 @@ public:
     std::optional<guest> find_by_reference(core::merchant_id m, std::string_view reference) override;
     core::result<core::guest_id> insert(const guest& g) override;
     core::result<void> update(const guest& g) override;
+    core::result<void> update_profile(guest& g) override;
     void set_reference(core::merchant_id m, std::string_view reference, core::guest_id g) override;
     bool qualifies(core::merchant_id m, core::guest_id g) override;
     bool erase(core::merchant_id m, core::guest_id g) override;
@@ -88,6 +92,8 @@ private:
     template <class... Args>
     std::optional<guest> find_with(const query& q, const Args&... args);
     void write_custom_fields(core::guest_id g, const std::vector<custom_field>& fields);
+    /// Writes g's row (all but the custom fields); its new version and updated_at.
+    core::result<std::pair<std::int64_t, unix_seconds>> write_row(const guest& g);
     /// q, or its row-locking form in a write unit: what a write unit reads, it may write next.
     const query& finder(const query& q) { return mode_ == tx::write ? Backend::for_update(conn_, q) : q; }
 

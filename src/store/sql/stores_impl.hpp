@@ -13,6 +13,8 @@
 #include <exception>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace guestd::store::sql {
 
@@ -519,23 +521,25 @@ core::result<core::guest_id> guest_store<Backend>::insert(const guest& g) {
 }
 
 template <class Backend>
-core::result<void> guest_store<Backend>::update(const guest& g) {
+core::result<std::pair<std::int64_t, unix_seconds>> guest_store<Backend>::write_row(const guest& g) {
     // Update the row first: a taken email changes nothing, before the custom fields are touched. The unique index
     // stays the last line of defence against a concurrent writer that took the email meanwhile.
     const profile& p = g.fields;
-    std::int64_t changed = 0;
+    std::optional<std::pair<std::int64_t, unix_seconds>> written;
     try {
-        changed = statement(conn_, queries::update_guest, g.merchant, g.id, p.title, p.firstname, p.lastname, p.phone,
-                            p.mobile, p.email, detail::normalized(p.email), p.street, p.zip_code, p.city, p.state,
-                            p.country, p.birthdate, p.language, p.nationality, g.identity_document_number,
-                            detail::strings_to_json(g.privilege_badges), clock_.now())
-                      .run();
+        statement st(conn_, queries::update_guest, g.merchant, g.id, p.title, p.firstname, p.lastname, p.phone,
+                     p.mobile, p.email, detail::normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country,
+                     p.birthdate, p.language, p.nationality, g.identity_document_number,
+                     detail::strings_to_json(g.privilege_badges), clock_.now());
+        if (st.step()) {
+            written.emplace(st.int64(0), st.int64(1));
+        }
     } catch (const typename Backend::unique_violation& e) {
         return core::fail(core::errc::already_exists, "email already used by another guest", e.what());
     }
 
     // Nothing changed: either there is no such guest or its new email is taken.
-    if (changed == 0) {
+    if (!written) {
         statement st(conn_, queries::guest_exists, g.merchant, g.id);
         if (st.step() && st.boolean(0)) {
             return core::fail(core::errc::already_exists, "email already used by another guest",
@@ -543,7 +547,25 @@ core::result<void> guest_store<Backend>::update(const guest& g) {
         }
         return core::fail(core::errc::not_found, "guest not found");
     }
+    return *written;
+}
+
+template <class Backend>
+core::result<void> guest_store<Backend>::update(const guest& g) {
+    if (auto written = write_row(g); !written) {
+        return std::unexpected(written.error());
+    }
     write_custom_fields(g.id, g.custom_fields);
+    return {};
+}
+
+template <class Backend>
+core::result<void> guest_store<Backend>::update_profile(guest& g) {
+    auto written = write_row(g);
+    if (!written) {
+        return std::unexpected(written.error());
+    }
+    std::tie(g.version, g.updated_at) = *written;
     return {};
 }
 

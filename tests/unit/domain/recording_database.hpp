@@ -107,6 +107,7 @@ public:
     }
     core::result<core::guest_id> insert(const store::guest& g) override { return note("insert").insert(g); }
     core::result<void> update(const store::guest& g) override { return note("update").update(g); }
+    core::result<void> update_profile(store::guest& g) override { return note("update_profile").update_profile(g); }
     void set_reference(core::merchant_id m, std::string_view reference, core::guest_id g) override {
         return note("set_reference").set_reference(m, reference, g);
     }
