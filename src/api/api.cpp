@@ -33,8 +33,35 @@ std::unexpected<refusal> refuse(core::error err, token_fault fault = token_fault
 
 core::error unauthenticated(std::string message) { return {errc::unauthenticated, std::move(message), {}, {}, 0}; }
 
+// The Paytronix partner credentials of a request: HTTP Basic, or client_id and client_secret in the JSON body (as
+// real apps send them to the token and enrollment calls, with no Authorization header), or both, which must then
+// name the same client with the same secret. nullopt when neither is there or they disagree; half a pair in the
+// body counts as malformed.
+std::expected<basic_credentials_pair, std::string> paytronix_credentials(const request& req,
+                                                                           const boost::json::value* body) {
+    auto header = basic_credentials(req.header_value("authorization"));
+    std::optional<basic_credentials_pair> in_body;
+    if (const auto* object = body != nullptr ? body->if_object() : nullptr) {
+        const auto* id = object->if_contains("client_id");
+        const auto* secret = object->if_contains("client_secret");
+        if (id != nullptr || secret != nullptr) {
+            if (id == nullptr || secret == nullptr || !id->is_string() || !secret->is_string() ||
+                id->get_string().empty() || secret->get_string().empty())
+                return std::unexpected("malformed client_id or client_secret");
+            in_body = basic_credentials_pair{std::string(id->get_string()), std::string(secret->get_string())};
+        }
+    }
+    if (header && in_body && (header->client_id != in_body->client_id || header->secret != in_body->secret))
+        return std::unexpected("the Authorization header and the body name different credentials");
+    if (header) return std::move(*header);
+    if (in_body) return std::move(*in_body);
+    return std::unexpected("missing or malformed credentials");
+}
+
 // Establishes who is calling, as ep.auth demands. Messages name what is missing, never the credentials.
-std::expected<caller, refusal> authenticate(auth_kind kind, const request& req, const domain::credentials& creds) {
+// body: the request's JSON when it parsed (Paytronix credentials may travel there), else nullptr.
+std::expected<caller, refusal> authenticate(auth_kind kind, const request& req, const domain::credentials& creds,
+                                            const boost::json::value* body) {
     caller who;
     switch (kind) {
         case auth_kind::none: return who;
@@ -64,8 +91,8 @@ std::expected<caller, refusal> authenticate(auth_kind kind, const request& req, 
         }
         case auth_kind::basic: {
             // Basic's challenge has no error parameter: the fault stays none
-            const auto pair = basic_credentials(req.header_value("authorization"));
-            if (!pair) return refuse(unauthenticated("missing or malformed credentials"));
+            const auto pair = paytronix_credentials(req, body);
+            if (!pair) return refuse(unauthenticated(pair.error()));
             auto partner = creds.authenticate_basic(pair->client_id, pair->secret);
             if (!partner) return refuse(std::move(partner.error()));
             who.partner = partner->partner;
@@ -95,9 +122,14 @@ response dispatcher::handle(const endpoint& ep, const request& req) const {
         return error_response(ep.speaks, ep.errors, err, ep.auth, fault);
     };
     try {
+        // Parse the body once: Paytronix partner credentials may travel in it
+        std::optional<core::result<boost::json::value>> parsed;
+        if (ep.request_body != nullptr && is_json_content_type(req)) parsed = parse_json(req.body);
+        const boost::json::value* parsed_body = parsed && *parsed ? &**parsed : nullptr;
+
         // Authenticate the caller in one read transaction, which a read-only endpoint's handler shares
         std::optional<store::read_scope> reads(std::in_place, services_.db());
-        const auto who = authenticate(ep.auth, req, services_.credentials());
+        const auto who = authenticate(ep.auth, req, services_.credentials(), parsed_body);
         if (!who) return fail_with(who.error().error, who.error().fault);
         if (!ep.read_only) reads.reset();
 
@@ -111,9 +143,10 @@ response dispatcher::handle(const endpoint& ep, const request& req) const {
             if (!is_json_content_type(req)) {
                 return status_response(ep.speaks, ep.errors, 415, "Content-Type must be application/json");
             }
-            auto parsed = read_body(req.body, *ep.request_body);
-            if (!parsed) return fail_with(parsed.error());
-            body = std::move(*parsed);
+            if (!*parsed) return fail_with(parsed->error());
+            auto broken = validate(**parsed, *ep.request_body);
+            if (!broken.empty()) return fail_with(core::invalid("invalid request", std::move(broken)).error());
+            body = std::move(**parsed);
         }
 
         // Run the handler and shape its failure in the endpoint's dialect

@@ -6,6 +6,7 @@
 #include "api/openapi.hpp"
 #include "api/ops/handlers.hpp"
 #include "api/paytronix/handlers.hpp"
+#include "api/paytronix/oauth.hpp"
 #include "api/paytronix/schemas.hpp"
 #include "api/web/handlers.hpp"
 
@@ -28,6 +29,7 @@ constexpr std::string_view pms = "PMS push";
 constexpr std::string_view crm = "CRM";
 constexpr std::string_view ops_tag = "Ops";
 constexpr std::string_view guest_management = "Guest Management (Paytronix)";
+constexpr std::string_view oauth_service = "OAuth (Paytronix)";
 constexpr std::string_view reset_page = "Reset page";
 
 // Batches of up to 1000 items need more than the default 64 KiB: a full booking is about 1 KiB.
@@ -192,6 +194,46 @@ void add_guest_management(std::vector<endpoint>& table) {
     }
 }
 
+/// The release prefixes a Paytronix call answers under: /rest/{release}/ (the docs), /api/rest/{release}/ (seen
+/// in a real client) and none.
+constexpr std::string_view paytronix_prefixes[] = {"/rest/{release}/", "/api/rest/{release}/", "/"};
+
+/// Adds each endpoint of base (path relative to the release, e.g. "oauth/requestGuestToken.json") under every
+/// Paytronix prefix.
+void add_paytronix(std::vector<endpoint>& table, const std::vector<endpoint>& base) {
+    // The table holds string_views: the composed paths live in a static store.
+    static std::deque<std::string> paths;  // a deque never moves its elements
+    for (const auto prefix : paytronix_prefixes) {
+        for (const auto& ep : base) {
+            paths.push_back(std::string(prefix) + std::string(ep.path));
+            endpoint copy = ep;
+            copy.path = paths.back();
+            table.push_back(std::move(copy));
+        }
+    }
+}
+
+/// The Paytronix OAuth service.
+void add_oauth(std::vector<endpoint>& table) {
+    add_paytronix(table, {
+        {.method = post, .path = "oauth/requestGuestToken.json", .speaks = dialect::paytronix, .auth = basic,
+         .pool = pool_kind::hashing, .summary = "Log the guest in: access and refresh tokens",
+         .description = "grant_type password (username, password) or refresh_token. Partner credentials in the "
+                        "Basic header or as client_id/client_secret in the body (both: they must agree). Access "
+                        "tokens live 1800 s; refresh tokens rotate on every use, a reused one revokes its family, "
+                        "and a family ends 30 days after the login. The Experience login's lock applies.",
+         .request_body = &ps::token_request,
+         .responses = {{200, &ps::token_answer, "The tokens"},
+                       {400, nullptr, "Not JSON, wrong types, a missing field or an unknown scope"},
+                       {401, nullptr, "Wrong partner credentials (oauth: could_not_authenticate for wrong guest "
+                                      "credentials, oauth.invalid_grant for a bad refresh token)"},
+                       {403, nullptr, "The partner is not granted the merchant"},
+                       {429, nullptr, "The account is locked; retry after Retry-After"},
+                       {503, nullptr, "Hashing capacity exhausted; retry after Retry-After"}},
+         .handler = &px::request_guest_token, .tag = oauth_service},
+    });
+}
+
 void add_reset_page(std::vector<endpoint>& table) {
     table.push_back({.method = get, .path = "/reset-password", .speaks = dialect::web,
                      .summary = "The hosted reset-password page",
@@ -215,6 +257,7 @@ std::span<const endpoint> endpoints() {
     static const std::vector<endpoint> table = [] {
         auto t = build();
         add_guest_management(t);
+        add_oauth(t);
         add_reset_page(t);
         return t;
     }();

@@ -268,7 +268,9 @@ response status_response(dialect d, error_style style, unsigned status, std::str
 }
 
 dialect dialect_of_path(std::string_view path) noexcept {
-    if (path.starts_with("/rest/") || path.starts_with("/guestmanagement/")) return dialect::paytronix;
+    if (path.starts_with("/rest/") || path.starts_with("/api/rest/") || path.starts_with("/guestmanagement/") ||
+        path.starts_with("/oauth/"))
+        return dialect::paytronix;
     if (path.starts_with("/api/")) return dialect::experience;
     return dialect::ops;
 }

@@ -60,8 +60,9 @@ core::result<void> accounts::set_password(core::merchant_id m, std::string_view 
         if (const auto account = uow.accounts().find_by_guest(m, guest->id)) {
             uow.accounts().set_password(account->id, phc, now);
             const int revoked = uow.sessions().revoke_all(account->id, now);
+            const int families = uow.oauth_tokens().revoke_all(account->id, now);
             audit(uow, m, who, audit_kind::password_set, "ok", guest->id, now,
-                  {{"created", false}, {"sessions_revoked", revoked}});
+                  {{"created", false}, {"sessions_revoked", revoked}, {"oauth_families_revoked", families}});
             uow.commit();
             return {};
         }
@@ -101,40 +102,76 @@ core::result<std::string> accounts::login(const bearer_identity& by, std::string
         hasher_.verify_dummy(password);
         return core::fail(core::errc::unauthenticated, wrong_password, "guest has no account");
     }
-    if (const auto now = clock_.now(); account->locked_until > now) {
+    std::string token;
+    auto done = verify_and_record(by.merchant, *account, password,
+                                  [&](store::unit_of_work& uow, const store::account& current, core::unix_seconds now) {
+                                      token = random_token();
+                                      uow.sessions().insert(store::session{
+                                          .token_hash = digest(token), .merchant = by.merchant,
+                                          .partner = by.partner, .account = current.id, .created_at = now,
+                                          .expires_at = now + session_lifetime});
+                                  },
+                                  who);
+    if (!done) return std::unexpected(std::move(done.error()));
+    return token;
+}
+
+core::result<void> accounts::login_account(core::merchant_id m, std::string_view username, std::string_view password,
+                                           const login_issuer& issue, const actor& who) {
+    std::optional<store::account> account;
+    {
+        auto uow = db_.begin(store::tx::read);
+        account = uow->accounts().find_by_username(m, username);
+        if (!account) {
+            // The username defaults to the email, but a renamed account still signs in with its email.
+            if (const auto guest = uow->guests().find_by_email(m, username))
+                account = uow->accounts().find_by_guest(m, guest->id);
+        }
+    }
+    if (!account) {
+        hasher_.verify_dummy(password);
+        return core::fail(core::errc::unauthenticated, wrong_password, "unknown user or no account");
+    }
+    return verify_and_record(m, *account, password, issue, who);
+}
+
+core::result<void> accounts::verify_and_record(core::merchant_id m, const store::account& account,
+                                               std::string_view password, const login_issuer& issue,
+                                               const actor& who) {
+    if (const auto now = clock_.now(); account.locked_until > now) {
         store::write(db_, [&](store::unit_of_work& uow) {
-            audit(uow, by.merchant, who, audit_kind::login, "refused", account->guest, now, {{"reason", "locked"}});
+            audit(uow, m, who, audit_kind::login, "refused", account.guest, now, {{"reason", "locked"}});
             uow.commit();
         });
-        return locked_for(account->locked_until - now);
+        return std::unexpected(locked_for(account.locked_until - now).error());
     }
 
     // Verify outside any transaction: the hash is the slow part.
-    const bool ok = hasher_.verify(account->password_hash, password);
+    const bool ok = hasher_.verify(account.password_hash, password);
     std::optional<std::string> upgraded;
-    if (ok && hasher_.needs_rehash(account->password_hash)) upgraded = hasher_.hash(password);
+    if (ok && hasher_.needs_rehash(account.password_hash)) upgraded = hasher_.hash(password);
 
     // Record the outcome against the account as it is now: another node may have counted failures meanwhile.
-    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<std::string> {
+    return store::write(db_, [&](store::unit_of_work& uow) -> core::result<void> {
         const auto now = clock_.now();
-        const auto current = uow.accounts().find(by.merchant, account->id);
+        const auto current = uow.accounts().find(m, account.id);
         if (!current) return core::fail(core::errc::unauthenticated, wrong_password, "account vanished");
         if (current->locked_until > now) {
-            audit(uow, by.merchant, who, audit_kind::login, "refused", current->guest, now, {{"reason", "locked"}});
+            audit(uow, m, who, audit_kind::login, "refused", current->guest, now, {{"reason", "locked"}});
             uow.commit();
-            return locked_for(current->locked_until - now);
+            return std::unexpected(locked_for(current->locked_until - now).error());
         }
-        if (!ok || current->password_hash != account->password_hash) {
+        if (!ok || current->password_hash != account.password_hash) {
             int failures = current->failed_logins + 1;
             int level = current->lock_level;
             core::unix_seconds until = current->locked_until;
-            audit(uow, by.merchant, who, audit_kind::login, "failed", current->guest, now,
+            audit(uow, m, who, audit_kind::login, "failed", current->guest, now,
                   {{"reason", "wrong password"}, {"consecutive_failures", failures}});
             if (failures >= locks_.threshold) {
                 ++level;
                 until = now + locks_.duration(level);
                 failures = 0;
-                audit(uow, by.merchant, who, audit_kind::account_locked, "ok", current->guest, now,
+                audit(uow, m, who, audit_kind::account_locked, "ok", current->guest, now,
                       {{"seconds", until - now}, {"level", level}});
             }
             uow.accounts().set_lock_state(current->id, failures, level, until);
@@ -142,13 +179,10 @@ core::result<std::string> accounts::login(const bearer_identity& by, std::string
             return core::fail(core::errc::unauthenticated, wrong_password);
         }
         uow.accounts().record_login(current->id, now, upgraded);
-        std::string token = random_token();
-        uow.sessions().insert(store::session{.token_hash = digest(token), .merchant = by.merchant, .partner = by.partner,
-                                              .account = current->id, .created_at = now,
-                                              .expires_at = now + session_lifetime});
-        audit(uow, by.merchant, who, audit_kind::login, "ok", current->guest, now, {{"rehashed", upgraded.has_value()}});
+        issue(uow, *current, now);
+        audit(uow, m, who, audit_kind::login, "ok", current->guest, now, {{"rehashed", upgraded.has_value()}});
         uow.commit();
-        return token;
+        return {};
     });
 }
 
@@ -233,7 +267,9 @@ core::result<int> accounts::revoke_sessions(core::merchant_id m, std::string_vie
         if (!account) return core::fail(core::errc::not_found, "the guest has no account");
         const auto now = clock_.now();
         const int revoked = uow.sessions().revoke_all(account->id, now);
-        audit(uow, m, who, audit_kind::sessions_revoked, "ok", guest->id, now, {{"count", revoked}});
+        const int families = uow.oauth_tokens().revoke_all(account->id, now);
+        audit(uow, m, who, audit_kind::sessions_revoked, "ok", guest->id, now,
+              {{"count", revoked}, {"oauth_families", families}});
         uow.commit();
         return revoked;
     });

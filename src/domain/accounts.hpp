@@ -11,6 +11,7 @@
 #include "domain/profile_fields.hpp"
 #include "store/store.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,11 @@ struct reservation_view {
 
 inline constexpr core::unix_seconds session_lifetime = 30 * 24 * 3600;
 
+/// Issues a dialect's token for a login that succeeded, in the write unit of work that records the login, so the
+/// token exists exactly when the login is recorded (one commit).
+using login_issuer = std::function<void(store::unit_of_work& uow, const store::account& account,
+                                        core::unix_seconds now)>;
+
 class accounts {
 public:
     accounts(store::database& db, const core::clock& clock, const passwords& hasher, lock_policy locks = {});
@@ -62,6 +68,14 @@ public:
     /// unauthenticated for a wrong password or no account; resource_exhausted while locked.
     core::result<std::string> login(const bearer_identity& by, std::string_view email, std::string_view password,
                                     const actor& who = {});
+
+    /// The Paytronix login (oauth password grant): the account by username, or else by its guest's email, its
+    /// password checked as login() checks it (the same failure counter and lock, across dialects), and issue run
+    /// in the unit of work that records the success. unauthenticated for an unknown user, a guest without an
+    /// account or a wrong password (one answer: the caller learns nothing about who exists); resource_exhausted
+    /// while locked.
+    core::result<void> login_account(core::merchant_id m, std::string_view username, std::string_view password,
+                                     const login_issuer& issue, const actor& who = {});
 
     /// The guest behind a session.
     core::result<store::guest> profile(core::merchant_id m, core::guest_id g);
@@ -85,6 +99,11 @@ public:
     core::result<int> revoke_sessions(core::merchant_id m, std::string_view email, const actor& who = {});
 
 private:
+    /// Checks the password of account (read before hashing), records a failure toward the lock or the success,
+    /// and runs issue on success: the one place the lock counter moves.
+    core::result<void> verify_and_record(core::merchant_id m, const store::account& account,
+                                         std::string_view password, const login_issuer& issue, const actor& who);
+
     store::database& db_;
     const core::clock& clock_;
     const passwords& hasher_;

@@ -32,6 +32,7 @@ inline constexpr std::string_view reset_requested = "reset.requested";  // ok | 
 inline constexpr std::string_view reset_completed = "reset.completed";  // ok | refused, detail: reason
 inline constexpr std::string_view profile_changed = "profile.changed";  // ok, detail: field names
 inline constexpr std::string_view sessions_revoked = "sessions.revoked";  // ok, detail: count
+inline constexpr std::string_view oauth_family_revoked = "oauth.family_revoked";  // ok, detail: reason, family
 inline constexpr std::string_view credentials_created = "credentials.created";
 inline constexpr std::string_view credentials_rotated = "credentials.rotated";
 inline constexpr std::string_view credentials_disabled = "credentials.disabled";

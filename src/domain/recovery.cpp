@@ -240,6 +240,7 @@ core::result<void> recovery::complete(core::merchant_id merchant, std::string_vi
         if (!account || !m) return unknown();
         uow.accounts().set_password(account->id, phc, now);
         uow.sessions().revoke_all(account->id, now);
+        uow.oauth_tokens().revoke_all(account->id, now);
         uow.resets().void_all(account->id, now);
         if (const auto guest = uow.guests().find(merchant, account->guest); guest && guest->fields.email) {
             const mail_context ctx{.merchant_name = m->name,

@@ -3,6 +3,7 @@
 #include "domain/accounts.hpp"
 #include "domain/credentials.hpp"
 #include "domain/crm.hpp"
+#include "domain/oauth.hpp"
 #include "domain/passwords.hpp"
 
 namespace guestd::domain {
@@ -16,7 +17,8 @@ services::services(store::database& db, const core::clock& clock, std::unique_pt
       accounts_(std::make_unique<domain::accounts>(db, clock, *passwords_)),
       crm_(std::make_unique<domain::crm>(db, clock)),
       recovery_(std::make_unique<domain::recovery>(db, clock, *passwords_, std::move(recovery))),
-      privacy_(std::make_unique<domain::privacy>(db, clock)) {}
+      privacy_(std::make_unique<domain::privacy>(db, clock)),
+      oauth_(std::make_unique<domain::oauth>(db, clock, *accounts_)) {}
 
 services::~services() = default;
 

@@ -14,6 +14,7 @@ namespace guestd::domain {
 class credentials;
 class accounts;
 class crm;
+class oauth;
 
 class services {
 public:
@@ -26,6 +27,7 @@ public:
     domain::crm& crm() { return *crm_; }
     domain::recovery& recovery() { return *recovery_; }
     domain::privacy& privacy() { return *privacy_; }
+    domain::oauth& oauth() { return *oauth_; }
     store::database& db() { return db_; }
     const core::clock& clock() const { return clock_; }
 
@@ -38,6 +40,7 @@ private:
     std::unique_ptr<domain::crm> crm_;
     std::unique_ptr<domain::recovery> recovery_;
     std::unique_ptr<domain::privacy> privacy_;
+    std::unique_ptr<domain::oauth> oauth_;
 };
 
 }  // namespace guestd::domain

@@ -176,6 +176,37 @@ struct signed_in {
     std::int64_t credentials_generation = 0;
 };
 
+/// A Paytronix OAuth token family: one password login and every token rotated out of it. Every token of the
+/// family is bound to its merchant, partner and account and carries its scope; revoking the family ends them all.
+struct oauth_family {
+    std::int64_t id = 0;
+    core::merchant_id merchant{0};
+    core::partner_id partner{0};
+    core::account_id account{0};
+    std::string scope;           // the granted scopes, space separated, in canonical order
+    unix_seconds created_at = 0;
+    unix_seconds expires_at = 0;  // the end of every refresh token of the family (30 days after the login)
+    std::optional<unix_seconds> revoked_at;
+};
+
+enum class oauth_token_kind { access, refresh };
+
+/// One access or refresh token of a family, by its digest.
+struct oauth_token {
+    secret_hash token_hash;
+    std::int64_t family = 0;
+    oauth_token_kind kind = oauth_token_kind::access;
+    unix_seconds created_at = 0;
+    unix_seconds expires_at = 0;
+    std::optional<unix_seconds> spent_at;  // a refresh token already exchanged
+};
+
+/// A token with its family, as a lookup by digest returns it.
+struct oauth_grant {
+    oauth_token token;
+    oauth_family family;
+};
+
 struct reservation {
     core::reservation_id id{0};
     core::merchant_id merchant{0};

@@ -232,6 +232,27 @@ public:
     /// The guest's events, oldest first.
     virtual std::vector<consent_event> list_for_guest(core::merchant_id m, core::guest_id g) = 0;
 };
+/// Paytronix OAuth guest tokens: families (one per password login) and their access and refresh tokens.
+class oauth_token_store {
+public:
+    virtual ~oauth_token_store() = default;
+    /// Inserts f (its id assigned) and returns the id.
+    virtual std::int64_t insert_family(const oauth_family& f) = 0;
+    virtual void insert_token(const oauth_token& t) = 0;
+    /// The token with that digest and its family. In a tx::write unit on PostgreSQL both rows stay locked until
+    /// the unit ends, so a rotation and a revocation of the family take turns.
+    virtual std::optional<oauth_grant> find(const secret_hash& token_hash) = 0;
+    /// Marks the refresh token spent at now, only if it was not: true for exactly one caller, however many
+    /// exchange it at once (one conditional UPDATE, never read-then-write).
+    virtual bool spend_refresh(const secret_hash& token_hash, unix_seconds now) = 0;
+    /// Revokes the family unless it already is; whether this call revoked it.
+    virtual bool revoke_family(std::int64_t family, unix_seconds now) = 0;
+    /// Revokes every unrevoked family of the account (a password change or reset); returns how many.
+    virtual int revoke_all(core::account_id account, unix_seconds now) = 0;
+    /// Every family of the account, newest first.
+    virtual std::vector<oauth_family> families_of(core::account_id account) = 0;
+};
+
 
 /// One transaction. Destroying it without commit() rolls back.
 class unit_of_work {
@@ -242,6 +263,7 @@ public:
     virtual guest_store& guests() = 0;
     virtual account_store& accounts() = 0;
     virtual session_store& sessions() = 0;
+    virtual oauth_token_store& oauth_tokens() = 0;
     virtual reservation_store& reservations() = 0;
     virtual email_list_store& email_lists() = 0;
     virtual reset_store& resets() = 0;
@@ -321,6 +343,7 @@ public:
     guest_store& guests() override { return tx_->guests(); }
     account_store& accounts() override { return tx_->accounts(); }
     session_store& sessions() override { return tx_->sessions(); }
+    oauth_token_store& oauth_tokens() override { return tx_->oauth_tokens(); }
     reservation_store& reservations() override { return tx_->reservations(); }
     email_list_store& email_lists() override { return tx_->email_lists(); }
     reset_store& resets() override { return tx_->resets(); }

@@ -1560,6 +1560,203 @@ TEST_P(SessionStore, ListForAccountIsNewestFirstInEveryStateAndOfThatAccountOnly
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Paytronix OAuth tokens
+
+namespace {
+
+store::oauth_family family_of(merchant_id m, partner_id p, account_id a, core::unix_seconds at) {
+    return {.merchant = m, .partner = p, .account = a, .scope = "user_read account_read", .created_at = at,
+            .expires_at = at + 30 * 86400};
+}
+
+store::oauth_token token_of(std::string hash, std::int64_t family, store::oauth_token_kind kind,
+                            core::unix_seconds at) {
+    return {.token_hash = std::move(hash), .family = family, .kind = kind, .created_at = at,
+            .expires_at = at + (kind == store::oauth_token_kind::access ? 1800 : 30 * 86400)};
+}
+
+}  // namespace
+
+TEST_P(OAuthTokenStore, InsertThenFindRoundTripsTheTokenAndItsFamily) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("app", {m});
+    const auto a = add_account(m, add_guest(m, "ann@example.com"), "6000000000000001", "ann");
+    const core::unix_seconds now = 1'700'000'000;
+    const std::string access_hash("\x00\x01\xfe-access-digest-32-bytes-long!", 32);
+    const auto family = write([&](unit_of_work& u) {
+        const auto id = u.oauth_tokens().insert_family(family_of(m, p, a, now));
+        u.oauth_tokens().insert_token(token_of(access_hash, id, store::oauth_token_kind::access, now));
+        u.oauth_tokens().insert_token(token_of("refresh-1", id, store::oauth_token_kind::refresh, now));
+        return id;
+    });
+
+    const auto g = read([&](unit_of_work& u) { return u.oauth_tokens().find(access_hash); });
+    ASSERT_TRUE(g.has_value());
+    EXPECT_EQ(g->token.token_hash, access_hash);
+    EXPECT_EQ(g->token.family, family);
+    EXPECT_EQ(g->token.kind, store::oauth_token_kind::access);
+    EXPECT_EQ(g->token.created_at, now);
+    EXPECT_EQ(g->token.expires_at, now + 1800);
+    EXPECT_FALSE(g->token.spent_at.has_value());
+    EXPECT_EQ(g->family.id, family);
+    EXPECT_EQ(g->family.merchant, m);
+    EXPECT_EQ(g->family.partner, p);
+    EXPECT_EQ(g->family.account, a);
+    EXPECT_EQ(g->family.scope, "user_read account_read");
+    EXPECT_EQ(g->family.created_at, now);
+    EXPECT_EQ(g->family.expires_at, now + 30 * 86400);
+    EXPECT_FALSE(g->family.revoked_at.has_value());
+
+    const auto r = read([&](unit_of_work& u) { return u.oauth_tokens().find("refresh-1"); });
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->token.kind, store::oauth_token_kind::refresh);
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.oauth_tokens().find(access_hash.substr(0, 31)); }));
+    // Tokens and sessions are apart: an access token is no x-guest-token.
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.sessions().find(access_hash); }));
+}
+
+TEST_P(OAuthTokenStore, SpendRefreshSucceedsOnceAndNeverForAnAccessToken) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("app", {m});
+    const auto a = add_account(m, add_guest(m, "ben@example.com"), "6000000000000001", "ben");
+    const core::unix_seconds now = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        const auto id = u.oauth_tokens().insert_family(family_of(m, p, a, now));
+        u.oauth_tokens().insert_token(token_of("access", id, store::oauth_token_kind::access, now));
+        u.oauth_tokens().insert_token(token_of("refresh", id, store::oauth_token_kind::refresh, now));
+    });
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.oauth_tokens().spend_refresh("refresh", now + 5); }));
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.oauth_tokens().spend_refresh("refresh", now + 6); }));
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.oauth_tokens().spend_refresh("access", now + 6); }));
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.oauth_tokens().spend_refresh("unknown", now + 6); }));
+    const auto r = read([&](unit_of_work& u) { return u.oauth_tokens().find("refresh"); });
+    EXPECT_EQ(r->token.spent_at, std::optional(now + 5));  // the first spend stays
+}
+
+// RFC 9700 §4.14: two clients exchanging one refresh token at once. Exactly one may win; the other must see it
+// spent (and the domain then revokes the family). Each thread runs its own write unit of work, as two nodes do.
+TEST_P(OAuthTokenStore, ConcurrentSpendsOfOneRefreshTokenHaveExactlyOneWinner) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("app", {m});
+    const auto a = add_account(m, add_guest(m, "cy@example.com"), "6000000000000001", "cy");
+    const core::unix_seconds now = 1'700'000'000;
+    constexpr int rounds = 20;
+    constexpr int racers = 4;
+    write([&](unit_of_work& u) {
+        const auto id = u.oauth_tokens().insert_family(family_of(m, p, a, now));
+        for (int i = 0; i < rounds; ++i)
+            u.oauth_tokens().insert_token(token_of("refresh-" + std::to_string(i), id,
+                                                   store::oauth_token_kind::refresh, now));
+    });
+
+    for (int i = 0; i < rounds; ++i) {
+        const std::string hash = "refresh-" + std::to_string(i);
+        std::atomic<int> winners{0};
+        std::atomic<int> saw_spent{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < racers; ++t) {
+            threads.emplace_back([&] {
+                auto u = db_->begin(tx::write);
+                // Read first, as the domain does: the read must not let two racers both believe it is fresh.
+                const auto before = u->oauth_tokens().find(hash);
+                if (u->oauth_tokens().spend_refresh(hash, now + 1)) {
+                    ++winners;
+                } else if (before && before->token.spent_at) {
+                    ++saw_spent;
+                }
+                u->commit();
+            });
+        }
+        for (auto& t : threads) t.join();
+        EXPECT_EQ(winners.load(), 1) << hash;
+        EXPECT_EQ(saw_spent.load(), racers - 1) << hash;  // every loser read the winner's spend, none a stale row
+    }
+}
+
+TEST_P(OAuthTokenStore, RevokeFamilyEndsEveryTokenOfItOnce) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("app", {m});
+    const auto a = add_account(m, add_guest(m, "dee@example.com"), "6000000000000001", "dee");
+    const core::unix_seconds now = 1'700'000'000;
+    const auto [one, two] = write([&](unit_of_work& u) {
+        const auto f1 = u.oauth_tokens().insert_family(family_of(m, p, a, now));
+        const auto f2 = u.oauth_tokens().insert_family(family_of(m, p, a, now + 1));
+        u.oauth_tokens().insert_token(token_of("a1", f1, store::oauth_token_kind::access, now));
+        u.oauth_tokens().insert_token(token_of("r1", f1, store::oauth_token_kind::refresh, now));
+        u.oauth_tokens().insert_token(token_of("a2", f2, store::oauth_token_kind::access, now));
+        return std::pair(f1, f2);
+    });
+    EXPECT_NE(one, two);
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.oauth_tokens().revoke_family(one, now + 10); }));
+    EXPECT_FALSE(write([&](unit_of_work& u) { return u.oauth_tokens().revoke_family(one, now + 20); }));
+    read([&](unit_of_work& u) {
+        EXPECT_EQ(u.oauth_tokens().find("a1")->family.revoked_at, std::optional(now + 10));
+        EXPECT_EQ(u.oauth_tokens().find("r1")->family.revoked_at, std::optional(now + 10));
+        EXPECT_FALSE(u.oauth_tokens().find("a2")->family.revoked_at.has_value());
+        return 0;
+    });
+}
+
+TEST_P(OAuthTokenStore, RevokeAllRevokesTheLiveFamiliesOfThatAccountOnly) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("app", {m});
+    const auto a = add_account(m, add_guest(m, "eve@example.com"), "6000000000000001", "eve");
+    const auto b = add_account(m, add_guest(m, "fay@example.com"), "6000000000000002", "fay");
+    const core::unix_seconds now = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        const auto f1 = u.oauth_tokens().insert_family(family_of(m, p, a, now - 20));
+        const auto f2 = u.oauth_tokens().insert_family(family_of(m, p, a, now - 10));
+        const auto old = u.oauth_tokens().insert_family(family_of(m, p, a, now - 30));
+        const auto other = u.oauth_tokens().insert_family(family_of(m, p, b, now - 10));
+        u.oauth_tokens().revoke_family(old, now - 5);
+        u.oauth_tokens().insert_token(token_of("a1", f1, store::oauth_token_kind::access, now));
+        u.oauth_tokens().insert_token(token_of("a2", f2, store::oauth_token_kind::access, now));
+        u.oauth_tokens().insert_token(token_of("b1", other, store::oauth_token_kind::access, now));
+    });
+
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.oauth_tokens().revoke_all(a, now); }), 2);
+    EXPECT_EQ(write([&](unit_of_work& u) { return u.oauth_tokens().revoke_all(a, now + 1); }), 0);
+    const auto families = read([&](unit_of_work& u) { return u.oauth_tokens().families_of(a); });
+    ASSERT_EQ(families.size(), 3u);
+    EXPECT_EQ(families[0].created_at, now - 10);  // newest first
+    EXPECT_EQ(families[2].created_at, now - 30);
+    EXPECT_EQ(families[0].revoked_at, std::optional(now));
+    EXPECT_EQ(families[2].revoked_at, std::optional(now - 5));  // an earlier revocation keeps its time
+    read([&](unit_of_work& u) {
+        EXPECT_TRUE(u.oauth_tokens().find("a1")->family.revoked_at.has_value());
+        EXPECT_FALSE(u.oauth_tokens().find("b1")->family.revoked_at.has_value());
+        return 0;
+    });
+}
+
+TEST_P(OAuthTokenStore, EraseOfTheGuestDeletesItsFamiliesAndTokensOnly) {
+    const auto m = add_merchant(1);
+    const auto p = add_partner("app", {m});
+    const auto g = add_guest(m, "gil@example.com");
+    const auto a = add_account(m, g, "6000000000000001", "gil");
+    const auto b = add_account(m, add_guest(m, "hal@example.com"), "6000000000000002", "hal");
+    const core::unix_seconds now = 1'700'000'000;
+    write([&](unit_of_work& u) {
+        const auto f = u.oauth_tokens().insert_family(family_of(m, p, a, now));
+        const auto other = u.oauth_tokens().insert_family(family_of(m, p, b, now));
+        u.oauth_tokens().insert_token(token_of("a1", f, store::oauth_token_kind::access, now));
+        u.oauth_tokens().insert_token(token_of("r1", f, store::oauth_token_kind::refresh, now));
+        u.oauth_tokens().insert_token(token_of("b1", other, store::oauth_token_kind::access, now));
+    });
+
+    EXPECT_TRUE(write([&](unit_of_work& u) { return u.guests().erase(m, g); }));
+    read([&](unit_of_work& u) {
+        EXPECT_FALSE(u.oauth_tokens().find("a1").has_value());
+        EXPECT_FALSE(u.oauth_tokens().find("r1").has_value());
+        EXPECT_THAT(u.oauth_tokens().families_of(a), IsEmpty());
+        EXPECT_TRUE(u.oauth_tokens().find("b1").has_value());
+        return 0;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Reservations
 
 TEST_P(ReservationStore, UpsertCreatesThenFindRoundTripsEveryField) {

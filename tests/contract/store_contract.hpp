@@ -93,6 +93,7 @@ class PartnerStore : public store_contract {};
 class GuestStore : public store_contract {};
 class AccountStore : public store_contract {};
 class SessionStore : public store_contract {};
+class OAuthTokenStore : public store_contract {};
 class ReservationStore : public store_contract {};
 class EmailListStore : public store_contract {};
 class ResetStore : public store_contract {};
@@ -115,6 +116,8 @@ class UnitOfWork : public store_contract {};
     INSTANTIATE_TEST_SUITE_P(prefix, AccountStore, ::testing::Values(backend_value),                              \
                              ::guestd::contract::backend_name);                                                   \
     INSTANTIATE_TEST_SUITE_P(prefix, SessionStore, ::testing::Values(backend_value),                              \
+                             ::guestd::contract::backend_name);                                                   \
+    INSTANTIATE_TEST_SUITE_P(prefix, OAuthTokenStore, ::testing::Values(backend_value),                           \
                              ::guestd::contract::backend_name);                                                   \
     INSTANTIATE_TEST_SUITE_P(prefix, ReservationStore, ::testing::Values(backend_value),                          \
                              ::guestd::contract::backend_name);                                                   \

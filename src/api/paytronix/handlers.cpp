@@ -47,14 +47,6 @@ std::optional<std::string> field(const json::object& body, std::string_view name
     return text_of(body.if_contains(name));
 }
 
-/// The merchant of the body, when this partner is granted it.
-std::optional<core::merchant_id> granted_merchant(const call& c) {
-    const core::merchant_id m{c.body.as_object().at("merchantId").to_number<std::int64_t>()};
-    const auto& grants = c.who.merchants;
-    if (std::find(grants.begin(), grants.end(), m) == grants.end()) return std::nullopt;
-    return m;
-}
-
 core::result<response> request_reset(const call& c, bool caller_code_allowed) {
     const auto& body = c.body.as_object();
     const auto merchant = granted_merchant(c);
@@ -91,6 +83,13 @@ core::result<response> request_reset(const call& c, bool caller_code_allowed) {
 }
 
 }  // namespace
+
+std::optional<core::merchant_id> granted_merchant(const call& c) {
+    const core::merchant_id m{c.body.as_object().at("merchantId").to_number<std::int64_t>()};
+    const auto& grants = c.who.merchants;
+    if (std::find(grants.begin(), grants.end(), m) == grants.end()) return std::nullopt;
+    return m;
+}
 
 core::result<response> generate_and_send_reset_code(const call& c) { return request_reset(c, false); }
 

@@ -4,7 +4,12 @@
 
 #include "api/endpoint.hpp"
 
+#include <optional>
+
 namespace guestd::api::paytronix {
+
+/// The body's merchantId, when the calling partner is granted that merchant.
+std::optional<core::merchant_id> granted_merchant(const call& c);
 
 core::result<response> generate_and_send_reset_code(const call& c);
 core::result<response> send_reset_code(const call& c);

@@ -85,4 +85,40 @@ const schema complete_answer{
                    text("errorMessage", "failure: human readable")},
 };
 
+const schema token_request{
+    .name = "GuestTokenRequest",
+    .properties = {{.name = "grant_type", .type = string, .required = true, .allowed = {"password", "refresh_token"},
+                    .description = "password (username + password) or refresh_token"},
+                   {.name = "merchantId", .type = integer, .required = true, .range = merchant_ids,
+                    .description = "The merchant (loyalty program)"},
+                   text("username", "password grant: the guest's username or email (case-insensitive)", 254),
+                   text("password", "password grant: the guest's password", 1024),
+                   text("refresh_token", "refresh_token grant: the refresh token of the last answer", 256),
+                   text("scope", "Space separated subset of user_read user_write account_read account_write; "
+                                 "absent: all four", 256),
+                   {.name = "authentication", .type = string, .allowed = {"anonymous"},
+                    .description = "anonymous, or absent"},
+                   text("client_id", "The partner's client id, when not in the Basic header", 256),
+                   text("client_secret", "The partner's client secret, when not in the Basic header", 256)},
+    .additional_properties = true,
+    .example = R"({"grant_type": "password", "merchantId": 1234, "username": "guest@example.com", )"
+               R"("password": "correct horse battery staple", "scope": "user_read user_write account_read account_write"})",
+};
+
+const schema token_answer{
+    .name = "GuestTokenAnswer",
+    .properties = {{.name = "result", .type = string, .required = true, .allowed = {"success", "failure"}},
+                   text("access_token", "success: opaque, valid expires_in seconds"),
+                   {.name = "token_type", .type = string, .allowed = {"bearer"}},
+                   {.name = "expires_in", .type = integer, .description = "success: 1800"},
+                   text("refresh_token", "success: single use; the family ends 30 days after the login"),
+                   text("scope", "success: the granted scopes, space separated"),
+                   text("username", "success: the guest's username"),
+                   text("errorCode", "failure: could_not_authenticate or oauth.<reason>"),
+                   text("errorMessage", "failure: human readable")},
+    .example = R"({"result": "success", "access_token": "q8Yx...", "token_type": "bearer", "expires_in": 1800, )"
+               R"("refresh_token": "Zr2c...", "scope": "user_read user_write account_read account_write", )"
+               R"("username": "guest@example.com"})",
+};
+
 }  // namespace guestd::api::paytronix::schemas

@@ -11,5 +11,7 @@ extern const schema reset_request;     // generateAndSend... and send... bodies
 extern const schema reset_answer;      // {result, email | fields | errorCode, errorMessage}
 extern const schema complete_request;  // {merchantId, resetCode, newPassword}
 extern const schema complete_answer;   // {result} | failure
+extern const schema token_request;     // oauth/requestGuestToken.json: grant_type password | refresh_token
+extern const schema token_answer;      // {result, access_token, token_type, expires_in, refresh_token, scope, ...}
 
 }  // namespace guestd::api::paytronix::schemas

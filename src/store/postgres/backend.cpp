@@ -38,6 +38,7 @@ template class partner_store<postgres::backend>;
 template class guest_store<postgres::backend>;
 template class account_store<postgres::backend>;
 template class session_store<postgres::backend>;
+template class oauth_token_store<postgres::backend>;
 template class reservation_store<postgres::backend>;
 template class email_list_store<postgres::backend>;
 template class reset_store<postgres::backend>;

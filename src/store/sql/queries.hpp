@@ -282,6 +282,18 @@ DELETE FROM sessions
 WHERE merchant_id = $1 AND account_id IN (SELECT id FROM accounts WHERE merchant_id = $1 AND guest_id = $2)
 )sql"};
 
+inline constexpr query erase_guest_oauth_tokens{"erase_guest_oauth_tokens", R"sql(
+DELETE FROM oauth_tokens
+WHERE family_id IN (SELECT f.id FROM oauth_families f JOIN accounts a ON a.merchant_id = f.merchant_id
+                                                                     AND a.id = f.account_id
+                    WHERE a.merchant_id = $1 AND a.guest_id = $2)
+)sql"};
+
+inline constexpr query erase_guest_oauth_families{"erase_guest_oauth_families", R"sql(
+DELETE FROM oauth_families
+WHERE merchant_id = $1 AND account_id IN (SELECT id FROM accounts WHERE merchant_id = $1 AND guest_id = $2)
+)sql"};
+
 inline constexpr query erase_guest_resets{"erase_guest_resets", R"sql(
 DELETE FROM resets
 WHERE merchant_id = $1 AND account_id IN (SELECT id FROM accounts WHERE merchant_id = $1 AND guest_id = $2)
@@ -431,6 +443,55 @@ ORDER BY created_at DESC, token_hash DESC
 /// Live: neither revoked nor expired at $2.
 inline constexpr query revoke_account_sessions{"revoke_account_sessions", R"sql(
 UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2
+)sql"};
+
+// Paytronix OAuth tokens. A token is valid only through its family (revoked_at, merchant, partner, account).
+
+inline constexpr query insert_oauth_family{
+    .name = "insert_oauth_family",
+    .sql = R"sql(
+INSERT INTO oauth_families (merchant_id, partner_id, account_id, scope, created_at, expires_at, revoked_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id
+)sql",
+    // SQLite: the id comes from the last insert rowid (inserted_id).
+    .sqlite_sql = R"sql(
+INSERT INTO oauth_families (merchant_id, partner_id, account_id, scope, created_at, expires_at, revoked_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+)sql"};
+
+inline constexpr query insert_oauth_token{"insert_oauth_token", R"sql(
+INSERT INTO oauth_tokens (token_hash, family_id, kind, created_at, expires_at, spent_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+)sql"};
+
+/// A token and its family, in the column order of read_oauth_grant.
+inline constexpr query find_oauth_token{"find_oauth_token", R"sql(
+SELECT t.token_hash, t.family_id, t.kind, t.created_at, t.expires_at, t.spent_at,
+       f.merchant_id, f.partner_id, f.account_id, f.scope, f.created_at, f.expires_at, f.revoked_at
+FROM oauth_tokens t JOIN oauth_families f ON f.id = t.family_id
+WHERE t.token_hash = $1
+)sql"};
+
+/// The exchange of a refresh token: only the first of any number of concurrent callers changes the row (on
+/// PostgreSQL the others wait for its row lock, then find spent_at set and change nothing).
+inline constexpr query spend_oauth_refresh{"spend_oauth_refresh", R"sql(
+UPDATE oauth_tokens SET spent_at = $2 WHERE token_hash = $1 AND kind = 'refresh' AND spent_at IS NULL
+)sql"};
+
+inline constexpr query revoke_oauth_family{"revoke_oauth_family", R"sql(
+UPDATE oauth_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+)sql"};
+
+inline constexpr query revoke_account_oauth_families{"revoke_account_oauth_families", R"sql(
+UPDATE oauth_families SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL
+)sql"};
+
+/// Newest first; the id breaks ties.
+inline constexpr query list_account_oauth_families{"list_account_oauth_families", R"sql(
+SELECT id, merchant_id, partner_id, account_id, scope, created_at, expires_at, revoked_at
+FROM oauth_families WHERE account_id = $1
+ORDER BY created_at DESC, id DESC
 )sql"};
 
 // Reservations. The finders select the same columns in the same order. A reservation without an arrival

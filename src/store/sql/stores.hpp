@@ -151,6 +151,27 @@ private:
 };
 
 template <class Backend>
+class oauth_token_store final : public store::oauth_token_store {
+public:
+    using connection = typename Backend::connection;
+    using statement = typename Backend::statement;
+    using blob = typename Backend::blob;
+
+    oauth_token_store(connection& c, tx mode) : conn_(c), mode_(mode) {}
+    std::int64_t insert_family(const oauth_family& f) override;
+    void insert_token(const oauth_token& t) override;
+    std::optional<oauth_grant> find(const secret_hash& token_hash) override;
+    bool spend_refresh(const secret_hash& token_hash, unix_seconds now) override;
+    bool revoke_family(std::int64_t family, unix_seconds now) override;
+    int revoke_all(core::account_id account, unix_seconds now) override;
+    std::vector<oauth_family> families_of(core::account_id account) override;
+
+private:
+    connection& conn_;
+    tx mode_;
+};
+
+template <class Backend>
 class reservation_store final : public store::reservation_store {
 public:
     using connection = typename Backend::connection;
@@ -291,6 +312,7 @@ public:
           guests_(c, clock, mode),
           accounts_(c, clock, mode),
           sessions_(c),
+          oauth_tokens_(c, mode),
           reservations_(c, clock),
           email_lists_(c),
           resets_(c),
@@ -304,6 +326,7 @@ public:
     store::guest_store& guests() override { return guests_; }
     store::account_store& accounts() override { return accounts_; }
     store::session_store& sessions() override { return sessions_; }
+    store::oauth_token_store& oauth_tokens() override { return oauth_tokens_; }
     store::reservation_store& reservations() override { return reservations_; }
     store::email_list_store& email_lists() override { return email_lists_; }
     store::reset_store& resets() override { return resets_; }
@@ -318,6 +341,7 @@ private:
     sql::guest_store<Backend> guests_;
     sql::account_store<Backend> accounts_;
     sql::session_store<Backend> sessions_;
+    sql::oauth_token_store<Backend> oauth_tokens_;
     sql::reservation_store<Backend> reservations_;
     sql::email_list_store<Backend> email_lists_;
     sql::reset_store<Backend> resets_;

@@ -132,6 +132,33 @@ inline account read_account(const auto& st) {
     return a;
 }
 
+/// A family of id from its other columns, merchant_id to revoked_at, starting at column `at`.
+inline oauth_family read_oauth_family(const auto& st, std::int64_t id, int at) {
+    oauth_family f;
+    f.id = id;
+    f.merchant = core::merchant_id{st.int64(at)};
+    f.partner = core::partner_id{st.int64(at + 1)};
+    f.account = core::account_id{st.int64(at + 2)};
+    f.scope = st.text(at + 3);
+    f.created_at = st.int64(at + 4);
+    f.expires_at = st.int64(at + 5);
+    f.revoked_at = st.opt_int64(at + 6);
+    return f;
+}
+
+// Column order of find_oauth_token: the token, then its family's columns.
+inline oauth_grant read_oauth_grant(const auto& st) {
+    oauth_grant g;
+    g.token.token_hash = st.bytes(0);
+    g.token.family = st.int64(1);
+    g.token.kind = st.text(2) == "refresh" ? oauth_token_kind::refresh : oauth_token_kind::access;
+    g.token.created_at = st.int64(3);
+    g.token.expires_at = st.int64(4);
+    g.token.spent_at = st.opt_int64(5);
+    g.family = read_oauth_family(st, g.token.family, 6);
+    return g;
+}
+
 // Column order of find_reservation and friends.
 inline reservation read_reservation(const auto& st) {
     reservation r;
@@ -591,6 +618,8 @@ template <class Backend>
 bool guest_store<Backend>::erase(core::merchant_id m, core::guest_id g) {
     // Delete what hangs off the account, then the account.
     statement(conn_, queries::erase_guest_sessions, m, g).run();
+    statement(conn_, queries::erase_guest_oauth_tokens, m, g).run();
+    statement(conn_, queries::erase_guest_oauth_families, m, g).run();
     statement(conn_, queries::erase_guest_resets, m, g).run();
     statement(conn_, queries::erase_guest_account, m, g).run();
 
@@ -717,6 +746,60 @@ std::vector<session> session_store<Backend>::list_for_account(core::account_id a
     statement st(conn_, queries::list_account_sessions, account);
     while (st.step()) {
         out.push_back(detail::read_session(st));
+    }
+    return out;
+}
+
+// Paytronix OAuth tokens.
+
+template <class Backend>
+std::int64_t oauth_token_store<Backend>::insert_family(const oauth_family& f) {
+    statement st(conn_, queries::insert_oauth_family, f.merchant, f.partner, f.account, f.scope, f.created_at,
+                 f.expires_at, f.revoked_at);
+    const auto id = Backend::inserted_id(conn_, st);
+    if (!id) throw core::backend_error("store: insert_oauth_family inserted nothing", false);
+    return *id;
+}
+
+template <class Backend>
+void oauth_token_store<Backend>::insert_token(const oauth_token& t) {
+    const std::string_view kind = t.kind == oauth_token_kind::refresh ? "refresh" : "access";
+    statement(conn_, queries::insert_oauth_token, blob{t.token_hash}, t.family, kind, t.created_at, t.expires_at,
+              t.spent_at)
+        .run();
+}
+
+template <class Backend>
+std::optional<oauth_grant> oauth_token_store<Backend>::find(const secret_hash& token_hash) {
+    // A write unit locks the token and its family (PostgreSQL): a rotation and a revocation take turns.
+    const query& q = mode_ == tx::write ? Backend::for_update(conn_, queries::find_oauth_token)
+                                        : queries::find_oauth_token;
+    statement st(conn_, q, blob{token_hash});
+    if (!st.step()) return std::nullopt;
+    return detail::read_oauth_grant(st);
+}
+
+template <class Backend>
+bool oauth_token_store<Backend>::spend_refresh(const secret_hash& token_hash, unix_seconds now) {
+    return statement(conn_, queries::spend_oauth_refresh, blob{token_hash}, now).run() == 1;
+}
+
+template <class Backend>
+bool oauth_token_store<Backend>::revoke_family(std::int64_t family, unix_seconds now) {
+    return statement(conn_, queries::revoke_oauth_family, family, now).run() == 1;
+}
+
+template <class Backend>
+int oauth_token_store<Backend>::revoke_all(core::account_id account, unix_seconds now) {
+    return static_cast<int>(statement(conn_, queries::revoke_account_oauth_families, account, now).run());
+}
+
+template <class Backend>
+std::vector<oauth_family> oauth_token_store<Backend>::families_of(core::account_id account) {
+    std::vector<oauth_family> out;
+    statement st(conn_, queries::list_account_oauth_families, account);
+    while (st.step()) {
+        out.push_back(detail::read_oauth_family(st, st.int64(0), 1));
     }
     return out;
 }

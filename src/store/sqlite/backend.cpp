@@ -36,6 +36,7 @@ template class partner_store<sqlite::backend>;
 template class guest_store<sqlite::backend>;
 template class account_store<sqlite::backend>;
 template class session_store<sqlite::backend>;
+template class oauth_token_store<sqlite::backend>;
 template class reservation_store<sqlite::backend>;
 template class email_list_store<sqlite::backend>;
 template class reset_store<sqlite::backend>;

@@ -167,6 +167,31 @@ public:
     }
 };
 
+class recorded_oauth_tokens final : public recorded<store::oauth_token_store> {
+public:
+    using recorded::recorded;
+
+    std::int64_t insert_family(const store::oauth_family& f) override {
+        return note("insert_family").insert_family(f);
+    }
+    void insert_token(const store::oauth_token& t) override { return note("insert_token").insert_token(t); }
+    std::optional<store::oauth_grant> find(const store::secret_hash& token_hash) override {
+        return note("find").find(token_hash);
+    }
+    bool spend_refresh(const store::secret_hash& token_hash, store::unix_seconds now) override {
+        return note("spend_refresh").spend_refresh(token_hash, now);
+    }
+    bool revoke_family(std::int64_t family, store::unix_seconds now) override {
+        return note("revoke_family").revoke_family(family, now);
+    }
+    int revoke_all(core::account_id account, store::unix_seconds now) override {
+        return note("revoke_all").revoke_all(account, now);
+    }
+    std::vector<store::oauth_family> families_of(core::account_id account) override {
+        return note("families_of").families_of(account);
+    }
+};
+
 class recorded_reservations final : public recorded<store::reservation_store> {
 public:
     using recorded::recorded;
@@ -292,6 +317,7 @@ public:
     store::guest_store& guests() override { return guests_; }
     store::account_store& accounts() override { return accounts_; }
     store::session_store& sessions() override { return sessions_; }
+    store::oauth_token_store& oauth_tokens() override { return oauth_tokens_; }
     store::reservation_store& reservations() override { return reservations_; }
     store::email_list_store& email_lists() override { return email_lists_; }
     store::reset_store& resets() override { return resets_; }
@@ -312,6 +338,7 @@ private:
     recorded_guests guests_{"guests", inner_->guests(), log_};
     recorded_accounts accounts_{"accounts", inner_->accounts(), log_};
     recorded_sessions sessions_{"sessions", inner_->sessions(), log_};
+    recorded_oauth_tokens oauth_tokens_{"oauth_tokens", inner_->oauth_tokens(), log_};
     recorded_reservations reservations_{"reservations", inner_->reservations(), log_};
     recorded_email_lists email_lists_{"email_lists", inner_->email_lists(), log_};
     recorded_resets resets_{"resets", inner_->resets(), log_};

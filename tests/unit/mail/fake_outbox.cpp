@@ -94,6 +94,7 @@ public:
     store::guest_store& guests() override { throw std::logic_error("not used by the worker"); }
     store::account_store& accounts() override { throw std::logic_error("not used by the worker"); }
     store::session_store& sessions() override { throw std::logic_error("not used by the worker"); }
+    store::oauth_token_store& oauth_tokens() override { throw std::logic_error("not used by the worker"); }
     store::reservation_store& reservations() override { throw std::logic_error("not used by the worker"); }
     store::email_list_store& email_lists() override { throw std::logic_error("not used by the worker"); }
     store::reset_store& resets() override { throw std::logic_error("not used by the worker"); }
