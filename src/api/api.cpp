@@ -122,9 +122,13 @@ response dispatcher::handle(const endpoint& ep, const request& req) const {
         return error_response(ep.speaks, ep.errors, err, ep.auth, fault);
     };
     try {
-        // Parse the body once: Paytronix partner credentials may travel in it
+        // Paytronix partner credentials may travel in the body: parse it before authenticating only there, so an
+        // unauthenticated caller of the other endpoints costs no parsing
         std::optional<core::result<boost::json::value>> parsed;
-        if (ep.request_body != nullptr && is_json_content_type(req)) parsed = parse_json(req.body);
+        const auto parse = [&] {
+            if (!parsed && ep.request_body != nullptr && is_json_content_type(req)) parsed = parse_json(req.body);
+        };
+        if (ep.auth == auth_kind::basic) parse();
         const boost::json::value* parsed_body = parsed && *parsed ? &**parsed : nullptr;
 
         // Authenticate the caller in one read transaction, which a read-only endpoint's handler shares
@@ -143,6 +147,7 @@ response dispatcher::handle(const endpoint& ep, const request& req) const {
             if (!is_json_content_type(req)) {
                 return status_response(ep.speaks, ep.errors, 415, "Content-Type must be application/json");
             }
+            parse();
             if (!*parsed) return fail_with(parsed->error());
             auto broken = validate(**parsed, *ep.request_body);
             if (!broken.empty()) return fail_with(core::invalid("invalid request", std::move(broken)).error());
