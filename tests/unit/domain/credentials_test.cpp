@@ -4,10 +4,14 @@
 #include "domain/credentials.hpp"
 
 #include "unit/domain/fixture.hpp"
+#include "unit/domain/recording_database.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace guestd::domain {
 namespace {
@@ -34,6 +38,59 @@ protected:
     std::string hotel_;
     new_partner partner_;
 };
+
+// A request with a guest token authenticates in one statement once its bearer pair was checked this second: the
+// token's session and guest, and the credentials generation that vouches for the remembered pair. A new second or
+// a credential change sends the bearer to the store again.
+TEST_F(Credentials, AGuestCallWhoseBearerWasCheckedThisSecondIsOneStatement) {
+    const auto hotel = other_->rotate_hotel_token(merchant_, 0).value();
+    const auto web = other_->add_partner("Web", {merchant_}, false).value();
+    const std::string bearer = web.partner_token + ":" + hotel;
+    push_booking("BK-1", "ann@example.com");
+    ASSERT_TRUE(services_->accounts().set_password(merchant_, "ann@example.com", "correct horse battery staple", {}));
+    const auto token = services_->accounts()
+                           .login({web.id, merchant_}, "ann@example.com", "correct horse battery staple", {})
+                           .value();
+
+    testing::recording_database recording(*db_);
+    const credentials checked(recording, clock_);
+    const auto bearer_checked = [&] {
+        const auto& log = recording.log();
+        return std::ranges::find(log, "partners.find_by_token") != log.end();
+    };
+    ASSERT_TRUE(checked.authenticate_guest_call(bearer, token));
+    EXPECT_TRUE(bearer_checked()) << "nothing remembered yet";
+
+    recording.clear();
+    const auto call = checked.authenticate_guest_call(bearer, token);
+    ASSERT_TRUE(call);
+    EXPECT_EQ(recording.log(), (std::vector<std::string>{"begin statement", "sessions.find_signed_in"}));
+    EXPECT_EQ(call->by.partner, web.id);
+    EXPECT_EQ(call->by.merchant, merchant_);
+    EXPECT_EQ(call->session.guest, call->guest.id);
+    EXPECT_EQ(call->guest.fields.email, std::optional<std::string>("ann@example.com"));
+
+    clock_.advance(1);
+    recording.clear();
+    ASSERT_TRUE(checked.authenticate_guest_call(bearer, token));
+    EXPECT_TRUE(bearer_checked()) << "a new second";
+
+    recording.clear();
+    ASSERT_TRUE(other_->set_caller_reset_codes(partner_.id, true, {}));
+    ASSERT_TRUE(checked.authenticate_guest_call(bearer, token));
+    EXPECT_TRUE(bearer_checked()) << "a credential changed";
+
+    // Refusals keep their order: the bearer's first, then the token's.
+    const auto wrong_token = checked.authenticate_guest_call(bearer, token + "x");
+    ASSERT_FALSE(wrong_token);
+    EXPECT_EQ(wrong_token.error().message, "invalid or expired guest token");
+    const auto wrong_bearer = checked.authenticate_guest_call(web.partner_token + ":" + hotel + "x", token);
+    ASSERT_FALSE(wrong_bearer);
+    EXPECT_EQ(wrong_bearer.error().message, "invalid partner credentials");
+    const auto other_partner = checked.authenticate_guest_call(partner_.partner_token + ":" + hotel_, token);
+    ASSERT_FALSE(other_partner);
+    EXPECT_EQ(other_partner.error().message, "invalid or expired guest token") << "issued to another partner";
+}
 
 TEST_F(Credentials, ADisabledPartnerIsRefusedByTheNextRequest) {
     EXPECT_TRUE(accepted(partner_.partner_token, hotel_));
