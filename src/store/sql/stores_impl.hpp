@@ -109,6 +109,12 @@ inline guest read_guest(const auto& st) {
     g.version = st.int64(18);
     g.created_at = st.int64(19);
     g.updated_at = st.int64(20);
+    g.address2 = st.opt_text(21);
+    g.address_label = st.opt_text(22);
+    g.opt_in = st.boolean(23);
+    g.text_campaign_opt_in = st.boolean(24);
+    g.sms_opt_in_verified = st.boolean(25);
+    g.email_verified = st.boolean(26);
     return g;
 }
 
@@ -503,7 +509,8 @@ core::result<core::guest_id> guest_store<Backend>::insert(const guest& g) {
         statement st(conn_, queries::insert_guest, g.merchant, p.title, p.firstname, p.lastname, p.phone, p.mobile,
                      p.email, detail::normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country,
                      p.birthdate, p.language, p.nationality, g.identity_document_number,
-                     detail::strings_to_json(g.privilege_badges), clock_.now());
+                     detail::strings_to_json(g.privilege_badges), clock_.now(), g.address2, g.address_label,
+                     g.opt_in, g.text_campaign_opt_in, g.sms_opt_in_verified, g.email_verified);
         const auto inserted = Backend::inserted_id(conn_, st);
         if (!inserted) {
             return core::fail(core::errc::already_exists, "email already used by another guest",
@@ -526,7 +533,9 @@ core::result<void> guest_store<Backend>::update(const guest& g) {
         changed = statement(conn_, queries::update_guest, g.merchant, g.id, p.title, p.firstname, p.lastname, p.phone,
                             p.mobile, p.email, detail::normalized(p.email), p.street, p.zip_code, p.city, p.state,
                             p.country, p.birthdate, p.language, p.nationality, g.identity_document_number,
-                            detail::strings_to_json(g.privilege_badges), clock_.now())
+                            detail::strings_to_json(g.privilege_badges), clock_.now(), g.address2,
+                            g.address_label, g.opt_in, g.text_campaign_opt_in, g.sms_opt_in_verified,
+                            g.email_verified)
                       .run();
     } catch (const typename Backend::unique_violation& e) {
         return core::fail(core::errc::already_exists, "email already used by another guest", e.what());
