@@ -5,6 +5,7 @@
 #include "api/experience/schemas.hpp"
 #include "api/openapi.hpp"
 #include "api/ops/handlers.hpp"
+#include "api/paytronix/guest.hpp"
 #include "api/paytronix/handlers.hpp"
 #include "api/paytronix/oauth.hpp"
 #include "api/paytronix/schemas.hpp"
@@ -30,6 +31,7 @@ constexpr std::string_view crm = "CRM";
 constexpr std::string_view ops_tag = "Ops";
 constexpr std::string_view guest_management = "Guest Management (Paytronix)";
 constexpr std::string_view oauth_service = "OAuth (Paytronix)";
+constexpr std::string_view guest_service = "Guest (Paytronix)";
 constexpr std::string_view reset_page = "Reset page";
 
 // Batches of up to 1000 items need more than the default 64 KiB: a full booking is about 1 KiB.
@@ -234,6 +236,54 @@ void add_oauth(std::vector<endpoint>& table) {
     });
 }
 
+/// The query parameters of the Guest Service reads: authentication=oauth (the token's own guest) or b2b (any guest
+/// of the merchant, by one identifier).
+std::vector<query_param> guest_read_query() {
+    return {{"merchantId", true, string_format::none, "The merchant (loyalty program)", json_type::integer,
+             {.minimum = 1, .maximum = 2'147'483'647}},
+            {"authentication", true, string_format::none, "oauth or b2b"},
+            {"access_token", false, string_format::none, "oauth: the access token of requestGuestToken"},
+            {"client_id", false, string_format::none, "oauth: ignored; the partner authenticates with Basic"},
+            {"username", false, string_format::none, "b2b: the guest's username (case-insensitive); oauth: ignored"},
+            {"printedCardNumber", false, string_format::none, "b2b: the guest's card; spaces are ignored"},
+            {"accountId", false, string_format::none, "b2b: the guest's account id", json_type::integer,
+             {.minimum = 1}}};
+}
+
+/// The Paytronix Guest Service: the reads of a guest's profile and account.
+void add_guest_service(std::vector<endpoint>& table) {
+    const std::vector<response_spec> refusals = {
+        {400, nullptr, "A query parameter is missing or malformed, authentication is neither oauth nor b2b, or b2b "
+                       "names the guest by other than exactly one identifier"},
+        {401, nullptr, "Wrong partner credentials, or (oauth.invalid_token) an unknown, expired or revoked access "
+                       "token: refresh it"},
+        {403, nullptr, "The partner is not granted the merchant, has no b2b rights, or (oauth.insufficient_scope) "
+                       "the token lacks the scope"}};
+    auto responses = [&](response_spec ok) {
+        std::vector<response_spec> all{ok};
+        all.insert(all.end(), refusals.begin(), refusals.end());
+        return all;
+    };
+    add_paytronix(table, {
+        {.method = get, .path = "guest/userInformation.json", .speaks = dialect::paytronix, .auth = basic,
+         .summary = "Read a guest's profile",
+         .description = "authentication=oauth with an access token of scope user_read reads the token's own guest; "
+                        "authentication=b2b (a partner with b2b rights) any guest of the merchant by username, "
+                        "printedCardNumber or accountId. Blank fields are omitted. An unknown guest is HTTP 200 "
+                        "with result failure and errorCode user_info.not_found.",
+         .query = guest_read_query(),
+         .responses = responses({200, &ps::user_information, "success, or failure user_info.not_found"}),
+         .handler = &px::user_information, .tag = guest_service, .read_only = true},
+        {.method = get, .path = "guest/accountInformation.json", .speaks = dialect::paytronix, .auth = basic,
+         .summary = "Read a guest's account and card",
+         .description = "authentication=oauth (scope account_read) or b2b, as userInformation. Balances are not "
+                        "served yet. An unknown guest is HTTP 200 with errorCode account_info.not_found.",
+         .query = guest_read_query(),
+         .responses = responses({200, &ps::account_information, "success, or failure account_info.not_found"}),
+         .handler = &px::account_information, .tag = guest_service, .read_only = true},
+    });
+}
+
 void add_reset_page(std::vector<endpoint>& table) {
     table.push_back({.method = get, .path = "/reset-password", .speaks = dialect::web,
                      .summary = "The hosted reset-password page",
@@ -258,6 +308,7 @@ std::span<const endpoint> endpoints() {
         auto t = build();
         add_guest_management(t);
         add_oauth(t);
+        add_guest_service(t);
         add_reset_page(t);
         return t;
     }();

@@ -236,6 +236,28 @@ core::result<std::vector<reservation_view>> accounts::reservations(core::merchan
     return out;
 }
 
+namespace {
+
+core::result<account_holder> holder_of(store::unit_of_work& uow, core::merchant_id m,
+                                       std::optional<store::account> account) {
+    if (!account) return core::fail(core::errc::not_found, "The user was not found");
+    auto guest = uow.guests().find(m, account->guest);
+    if (!guest) return core::fail(core::errc::not_found, "The user was not found");
+    return account_holder{.guest = std::move(*guest), .account = std::move(*account)};
+}
+
+}  // namespace
+
+core::result<account_holder> accounts::holder(core::merchant_id m, core::account_id a) {
+    auto uow = db_.begin(store::tx::read);
+    return holder_of(*uow, m, uow->accounts().find(m, a));
+}
+
+core::result<account_holder> accounts::holder(core::merchant_id m, identifier_kind kind, std::string_view value) {
+    auto uow = db_.begin(store::tx::read);
+    return holder_of(*uow, m, find_account(*uow, m, kind, value));
+}
+
 core::result<guest_view> accounts::show(core::merchant_id m, std::string_view email) {
     auto uow = db_.begin(store::tx::read);
     auto guest = uow->guests().find_by_email(m, email);

@@ -9,6 +9,7 @@
 #include "domain/credentials.hpp"
 #include "domain/passwords.hpp"
 #include "domain/profile_fields.hpp"
+#include "domain/recovery.hpp"
 #include "store/store.hpp"
 
 #include <functional>
@@ -32,6 +33,12 @@ struct lock_policy {
 
 /// One field of a PUT guest-informations: the field and its new value (nullopt = JSON null).
 using profile_change = std::pair<const profile_field*, store::opt_string>;
+
+/// A guest with their loyalty account: what Paytronix guest/userInformation.json and accountInformation.json read.
+struct account_holder {
+    store::guest guest;
+    store::account account;
+};
 
 /// What GET guest-informations shows, plus the account facts the CLI adds.
 struct guest_view {
@@ -88,6 +95,13 @@ public:
 
     /// Non-cancelled reservations, newest arrival first, with the merchant's name.
     core::result<std::vector<reservation_view>> reservations(core::merchant_id m, core::guest_id g);
+
+    /// The account and its guest (an oauth caller's own). not_found when either is gone.
+    core::result<account_holder> holder(core::merchant_id m, core::account_id a);
+
+    /// The account a b2b caller names by username, account id or printed card number, and its guest. not_found
+    /// when no account of merchant m matches.
+    core::result<account_holder> holder(core::merchant_id m, identifier_kind kind, std::string_view value);
 
     /// The guest by email with its account and reservation count (the CLI's `guest show`).
     core::result<guest_view> show(core::merchant_id m, std::string_view email);

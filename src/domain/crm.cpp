@@ -260,4 +260,15 @@ core::result<custom_fields_view> crm::custom_fields(core::merchant_id m, std::st
     return view;
 }
 
+void record_opt_in_consents(store::unit_of_work& uow, const store::guest& before, const store::guest& after,
+                            const actor& who, core::unix_seconds now) {
+    const auto append = [&](std::string_view channel, bool granted) {
+        uow.consents().append({.merchant = after.merchant, .guest = after.id, .at = now,
+                               .kind = std::string(channel) + (granted ? ".granted" : ".withdrawn"),
+                               .partner = who.partner, .source_address = who.client_address, .detail = ""});
+    };
+    if (before.opt_in != after.opt_in) append("email_opt_in", after.opt_in);
+    if (before.text_campaign_opt_in != after.text_campaign_opt_in) append("sms_opt_in", after.text_campaign_opt_in);
+}
+
 }  // namespace guestd::domain

@@ -63,6 +63,13 @@ struct custom_fields_view {
     std::vector<stay_fields> stays;
 };
 
+/// Keeps the consent ledger in step with the two Paytronix opt-ins: appends "email_opt_in.granted" or
+/// ".withdrawn" when optIn differs between before and after, and "sms_opt_in.granted" or ".withdrawn" for
+/// textCampaignOptIn. A new guest's before is a default store::guest. Every writer of the opt-ins calls it in the
+/// unit of work that writes the guest.
+void record_opt_in_consents(store::unit_of_work& uow, const store::guest& before, const store::guest& after,
+                            const actor& who, core::unix_seconds now);
+
 class crm {
 public:
     crm(store::database& db, const core::clock& clock);

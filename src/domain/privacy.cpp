@@ -62,6 +62,12 @@ core::result<json::object> privacy::export_guest(core::merchant_id m, std::strin
         json::object profile;
         for (const auto& f : profile_fields) profile[f.name] = text(guest->fields.*(f.member));
         profile["identity_document_number"] = text(guest->identity_document_number);
+        profile["address2"] = text(guest->address2);
+        profile["address_label"] = text(guest->address_label);
+        profile["opt_in"] = guest->opt_in;
+        profile["text_campaign_opt_in"] = guest->text_campaign_opt_in;
+        profile["sms_opt_in_verified"] = guest->sms_opt_in_verified;
+        profile["email_verified"] = guest->email_verified;
 
         json::array reservations;
         for (const auto& r : uow.reservations().list_all(m, guest->id)) reservations.push_back(reservation_json(r));

@@ -43,9 +43,24 @@ const store::opt_string* verification_value(const store::profile& p, std::string
     return nullptr;
 }
 
-/// The account an identifier names. Each kind runs the same look-ups whether or not something matches (an
-/// unknown email still looks for its account, an account id that is not a number looks for account 0), so the
-/// store's work does not tell a missing account from a found one.
+/// "Name <addr>" for a merchant's From: its mail_from (given a name when bare), or the server's default.
+std::string sender_for(const store::merchant& m, const std::string& fallback) {
+    if (m.mail_from.empty()) return fallback;
+    if (m.mail_from.find('<') != std::string::npos) return m.mail_from;
+    std::string name;
+    for (char c : m.name)
+        if (c != '"' && c != '<' && c != '>' && c != '\r' && c != '\n') name.push_back(c);
+    return "\"" + name + "\" <" + m.mail_from + ">";
+}
+
+bool valid_caller_code(std::string_view code) {
+    if (code.size() < 8 || code.size() > 128) return false;
+    return std::all_of(code.begin(), code.end(), [](char c) { return c > 32 && c < 127; });
+}
+
+}  // namespace
+
+// An unknown email still looks for its account, an account id that is not a number looks for account 0.
 std::optional<store::account> find_account(store::unit_of_work& uow, core::merchant_id m, identifier_kind kind,
                                            std::string_view value) {
     switch (kind) {
@@ -69,23 +84,6 @@ std::optional<store::account> find_account(store::unit_of_work& uow, core::merch
     }
     return std::nullopt;
 }
-
-/// "Name <addr>" for a merchant's From: its mail_from (given a name when bare), or the server's default.
-std::string sender_for(const store::merchant& m, const std::string& fallback) {
-    if (m.mail_from.empty()) return fallback;
-    if (m.mail_from.find('<') != std::string::npos) return m.mail_from;
-    std::string name;
-    for (char c : m.name)
-        if (c != '"' && c != '<' && c != '>' && c != '\r' && c != '\n') name.push_back(c);
-    return "\"" + name + "\" <" + m.mail_from + ">";
-}
-
-bool valid_caller_code(std::string_view code) {
-    if (code.size() < 8 || code.size() > 128) return false;
-    return std::all_of(code.begin(), code.end(), [](char c) { return c > 32 && c < 127; });
-}
-
-}  // namespace
 
 recovery::recovery(store::database& db, const core::clock& clock, const passwords& hasher, recovery_settings settings)
     : db_(db), clock_(clock), hasher_(hasher), settings_(std::move(settings)) {}
@@ -242,7 +240,14 @@ core::result<void> recovery::complete(core::merchant_id merchant, std::string_vi
         uow.sessions().revoke_all(account->id, now);
         uow.oauth_tokens().revoke_all(account->id, now);
         uow.resets().void_all(account->id, now);
-        if (const auto guest = uow.guests().find(merchant, account->guest); guest && guest->fields.email) {
+        auto guest = uow.guests().find(merchant, account->guest);
+        if (guest && guest->fields.email && !guest->email_verified) {
+            // The guest followed a link sent to this email: the address is theirs (Paytronix emailVerified).
+            guest->email_verified = true;
+            if (!uow.guests().update_profile(*guest))
+                return core::fail(core::errc::internal, "internal error", "reset: guest update clashed");
+        }
+        if (guest && guest->fields.email) {
             const mail_context ctx{.merchant_name = m->name,
                                    .sender = sender_for(*m, settings_.default_sender),
                                    .recipient = *guest->fields.email,

@@ -22,6 +22,12 @@ namespace guestd::domain {
 
 enum class identifier_kind { username, account_id, printed_card_number, email };
 
+/// The account an identifier names in merchant m, as a Paytronix caller sends it (an account id in decimal, a card
+/// with spaces, a username or email with surrounding blanks). Each kind runs the same look-ups whether or not
+/// something matches, so the store's work does not tell a missing account from a found one.
+std::optional<store::account> find_account(store::unit_of_work& uow, core::merchant_id m, identifier_kind kind,
+                                           std::string_view value);
+
 struct reset_request {
     core::merchant_id merchant{0};
     /// Every identifier the caller sent, as sent (an account id in decimal, a card with spaces). Exactly one is

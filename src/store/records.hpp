@@ -137,6 +137,13 @@ struct guest {
     opt_string identity_document_number;   // from PMS pushes; never shown on the personal-space API
     std::vector<custom_field> custom_fields;  // customer custom fields, in insertion order
     std::vector<std::string> privilege_badges;
+    // The Paytronix profile fields the personal-space wire does not carry (guest/userInformation.json, export).
+    opt_string address2;
+    opt_string address_label;           // the label of the profile's address ("Home")
+    bool opt_in = false;                // email marketing opt-in; each change is also a consent event
+    bool text_campaign_opt_in = false;  // SMS marketing opt-in; each change is also a consent event
+    bool sms_opt_in_verified = false;   // the mobile number confirmed the SMS opt-in
+    bool email_verified = false;        // the guest completed a flow through a link sent to this email
     std::int64_t version = 1;  // bumped on every change; the ETag of guest-informations
     unix_seconds created_at = 0;
     unix_seconds updated_at = 0;

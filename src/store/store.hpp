@@ -80,8 +80,9 @@ public:
     /// Inserts g (id, version, timestamps are assigned) with its custom fields; already_exists when the email
     /// is taken by another guest of the merchant.
     virtual core::result<core::guest_id> insert(const guest& g) = 0;
-    /// Writes g's profile, identity document, badges and custom fields, bumps version, sets updated_at;
-    /// already_exists when the email is taken by another guest of the merchant.
+    /// Writes g's profile, identity document, badges, Paytronix fields and custom fields, bumps version, sets
+    /// updated_at; a changed email clears email_verified. already_exists when the email is taken by another guest
+    /// of the merchant.
     virtual core::result<void> update(const guest& g) = 0;
     /// As update, but the custom fields stay as stored (a profile edit), and g's version and updated_at become
     /// the stored ones, so the caller need not read the guest again.

@@ -123,6 +123,12 @@ store::guest full_guest(merchant_id m, const std::string& email) {
     g.identity_document_number = "P1234567";
     g.custom_fields = {{"zeta", "last letter"}, {"alpha", "first letter"}, {"mid", "ünïcødé ✓"}};
     g.privilege_badges = {"gold", "early-checkin"};
+    g.address2 = "Flat 3";
+    g.address_label = "Home";
+    g.opt_in = true;
+    g.text_campaign_opt_in = true;
+    g.sms_opt_in_verified = true;
+    g.email_verified = true;
     return g;
 }
 
@@ -132,6 +138,12 @@ void expect_same_profile(const store::guest& actual, const store::guest& expecte
     EXPECT_EQ(actual.identity_document_number, expected.identity_document_number);
     EXPECT_EQ(actual.custom_fields, expected.custom_fields);
     EXPECT_EQ(actual.privilege_badges, expected.privilege_badges);
+    EXPECT_EQ(actual.address2, expected.address2);
+    EXPECT_EQ(actual.address_label, expected.address_label);
+    EXPECT_EQ(actual.opt_in, expected.opt_in);
+    EXPECT_EQ(actual.text_campaign_opt_in, expected.text_campaign_opt_in);
+    EXPECT_EQ(actual.sms_opt_in_verified, expected.sms_opt_in_verified);
+    EXPECT_EQ(actual.email_verified, expected.email_verified);
 }
 
 store::reservation booking(merchant_id m, guest_id g, const std::string& reference, const std::string& arrival,
@@ -801,6 +813,55 @@ TEST_P(GuestStore, NullFieldsRoundTripAsNull) {
     EXPECT_FALSE(found->identity_document_number.has_value());
     EXPECT_THAT(found->custom_fields, IsEmpty());
     EXPECT_THAT(found->privilege_badges, IsEmpty());
+    EXPECT_FALSE(found->address2.has_value());
+    EXPECT_FALSE(found->address_label.has_value());
+    EXPECT_FALSE(found->opt_in);
+    EXPECT_FALSE(found->text_campaign_opt_in);
+    EXPECT_FALSE(found->sms_opt_in_verified);
+    EXPECT_FALSE(found->email_verified);
+}
+
+TEST_P(GuestStore, PaytronixProfileFieldsRoundTripThroughEveryFinder) {
+    const auto m = add_merchant(1);
+    const auto g = full_guest(m, "paula@example.com");
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(g); });
+    ASSERT_TRUE(id.has_value());
+    write([&](unit_of_work& u) { u.guests().set_reference(m, "C-9", *id); });
+
+    const auto by_id = read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    const auto by_email = read([&](unit_of_work& u) { return u.guests().find_by_email(m, "paula@example.com"); });
+    const auto by_reference = read([&](unit_of_work& u) { return u.guests().find_by_reference(m, "C-9"); });
+    for (const auto* found : {&by_id, &by_email, &by_reference}) {
+        ASSERT_TRUE(found->has_value());
+        EXPECT_EQ((*found)->address2, "Flat 3");
+        EXPECT_EQ((*found)->address_label, "Home");
+        EXPECT_TRUE((*found)->opt_in);
+        EXPECT_TRUE((*found)->text_campaign_opt_in);
+        EXPECT_TRUE((*found)->sms_opt_in_verified);
+        EXPECT_TRUE((*found)->email_verified);
+    }
+}
+
+TEST_P(GuestStore, UpdateClearsAndSetsEachPaytronixProfileFieldOnItsOwn) {
+    const auto m = add_merchant(1);
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "quinn@example.com")); });
+    ASSERT_TRUE(id.has_value());
+
+    auto changed = *read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    changed.address2.reset();
+    changed.address_label = "Work";
+    changed.opt_in = false;
+    changed.sms_opt_in_verified = false;  // text_campaign_opt_in and email_verified stay true
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.guests().update(changed); }).has_value());
+
+    const auto found = read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    ASSERT_TRUE(found.has_value());
+    EXPECT_FALSE(found->address2.has_value());
+    EXPECT_EQ(found->address_label, "Work");
+    EXPECT_FALSE(found->opt_in);
+    EXPECT_TRUE(found->text_campaign_opt_in);
+    EXPECT_FALSE(found->sms_opt_in_verified);
+    EXPECT_TRUE(found->email_verified);
 }
 
 TEST_P(GuestStore, EmptyStringsStayEmptyNotNull) {
@@ -935,6 +996,29 @@ TEST_P(GuestStore, UpdateWritesTheWholeGuestAndBumpsVersion) {
 
     ASSERT_TRUE(write([&](unit_of_work& u) { return u.guests().update(changed); }).has_value());
     EXPECT_EQ(read([&](unit_of_work& u) { return u.guests().find(m, *id); })->version, 3);
+}
+
+TEST_P(GuestStore, AChangedEmailIsNoLongerVerifiedButTheSameEmailStaysVerified) {
+    const auto m = add_merchant(1);
+    const auto id = write([&](unit_of_work& u) { return u.guests().insert(full_guest(m, "rita@example.com")); });
+    ASSERT_TRUE(id.has_value());
+
+    // Same address in another case: still verified.
+    auto g = *read([&](unit_of_work& u) { return u.guests().find(m, *id); });
+    g.fields.email = "Rita@Example.com";
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.guests().update(g); }).has_value());
+    EXPECT_TRUE(read([&](unit_of_work& u) { return u.guests().find(m, *id); })->email_verified);
+
+    // Another address: cleared, even though the record written still says verified.
+    g.fields.email = "rita.new@example.com";
+    ASSERT_TRUE(g.email_verified);
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.guests().update(g); }).has_value());
+    EXPECT_FALSE(read([&](unit_of_work& u) { return u.guests().find(m, *id); })->email_verified);
+
+    // Verifying the new address sticks.
+    g.email_verified = true;
+    ASSERT_TRUE(write([&](unit_of_work& u) { return u.guests().update(g); }).has_value());
+    EXPECT_TRUE(read([&](unit_of_work& u) { return u.guests().find(m, *id); })->email_verified);
 }
 
 TEST_P(GuestStore, UpdateMayChangeTheCaseOfItsOwnEmail) {

@@ -89,12 +89,14 @@ TEST_F(Export, HoldsEverythingAboutTheGuestAndNoSecret) {
     const std::int64_t guest_id = int_at(doc, "guest_id");
     EXPECT_GT(guest_id, 0);
 
-    // The profile: every field, the mobile set over the guest API and the identity document kept from the PMS.
+    // The profile: every field, the mobile set over the guest API, the identity document kept from the PMS, and the
+    // Paytronix fields the personal-space wire does not carry.
     EXPECT_EQ(doc.at("profile"), parse_json(R"({"title": "Ms", "firstname": "Ada", "lastname": "Lovelace",
         "phone": "+441234567890", "mobile": "+447700900123", "email": "ada.export@example.com",
         "street": "12 St James Square", "zip_code": "SW1Y 4JH", "city": "London", "state": "Greater London",
         "country": "GB", "birthdate": "1972-08-27", "language": "en", "nationality": "GB",
-        "identity_document_number": "P1234567"})"));
+        "identity_document_number": "P1234567", "address2": null, "address_label": null, "opt_in": false,
+        "text_campaign_opt_in": false, "sms_opt_in_verified": false, "email_verified": false})"));
     EXPECT_EQ(doc.at("custom_fields"), parse_json(R"([{"name": "vip", "value": "gold"}])"));
     EXPECT_TRUE(doc.at("privilege_badges").is_array());
 

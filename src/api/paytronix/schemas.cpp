@@ -121,4 +121,65 @@ const schema token_answer{
                R"("username": "guest@example.com"})",
 };
 
+namespace {
+
+const schema user_fields{
+    .name = "UserInformationFields",
+    .properties = {text("firstName", ""), text("lastName", ""), text("email", ""), text("mobilePhone", ""),
+                   text("phone", ""), text("address1", ""), text("address2", ""), text("city", ""),
+                   text("stateProvince", ""), text("postalCode", ""), text("country", ""),
+                   text("dateOfBirth", "YYYY-MM-DD"), text("username", ""), text("addressLabel", ""),
+                   {.name = "optIn", .type = boolean, .description = "Email marketing opt-in"},
+                   {.name = "textCampaignOptIn", .type = boolean, .description = "SMS marketing opt-in"},
+                   {.name = "smsOptInVerified", .type = boolean},
+                   {.name = "emailVerified", .type = boolean,
+                    .description = "The guest completed a flow through a link sent to this email"}},
+};
+
+const schema user_address{
+    .name = "UserInformationAddress",
+    .properties = {{.name = "addressId", .type = integer, .description = "Stable for the guest"},
+                   text("label", ""), text("address1", ""), text("address2", ""), text("city", ""),
+                   text("stateProvince", ""), text("postalCode", ""), text("country", "")},
+};
+
+const schema primary_card{
+    .name = "PrimaryCard",
+    .properties = {text("printedCardNumber", "16 digits"),
+                   {.name = "status", .type = string, .allowed = {"ACTIVE"}}},
+};
+
+}  // namespace
+
+const schema user_information{
+    .name = "UserInformation",
+    .properties = {{.name = "result", .type = string, .required = true, .allowed = {"success", "failure"}},
+                   {.name = "fields", .type = object, .object = &user_fields,
+                    .description = "success: Paytronix field names; blank fields are omitted"},
+                   {.name = "accountIds", .type = array, .item_type = integer},
+                   {.name = "primaryCardNumbers", .type = array, .item_type = string},
+                   {.name = "addresses", .type = array, .items = &user_address,
+                    .description = "success: the profile's address, when it has one"},
+                   text("errorCode", "failure: user_info.not_found or user_info.<reason>"),
+                   text("errorMessage", "failure: human readable")},
+    .example = R"({"result": "success", "fields": {"firstName": "Ada", "lastName": "Lovelace", )"
+               R"("email": "ada@example.com", "username": "ada@example.com", "optIn": true, )"
+               R"("textCampaignOptIn": false, "smsOptInVerified": false, "emailVerified": true}, )"
+               R"("accountIds": [1000001], "primaryCardNumbers": ["6006491234567897"], "addresses": []})",
+};
+
+const schema account_information{
+    .name = "AccountInformation",
+    .properties = {{.name = "result", .type = string, .required = true, .allowed = {"success", "failure"}},
+                   {.name = "accountStatus", .type = string, .allowed = {"ACTIVE"}},
+                   {.name = "registrationStatus", .type = string, .allowed = {"Registered"}},
+                   {.name = "primaryCard", .type = object, .object = &primary_card},
+                   text("printedCardNumber", "success: the account's card"),
+                   text("errorCode", "failure: account_info.not_found or account_info.<reason>"),
+                   text("errorMessage", "failure: human readable")},
+    .example = R"({"result": "success", "accountStatus": "ACTIVE", "registrationStatus": "Registered", )"
+               R"("primaryCard": {"printedCardNumber": "6006491234567897", "status": "ACTIVE"}, )"
+               R"("printedCardNumber": "6006491234567897"})",
+};
+
 }  // namespace guestd::api::paytronix::schemas

@@ -180,21 +180,22 @@ SELECT merchant_id FROM partner_merchants WHERE partner_id = $1 ORDER BY merchan
 inline constexpr query find_guest{"find_guest", R"sql(
 SELECT id, merchant_id, title, firstname, lastname, phone, mobile, email, street, zip_code, city, state,
        country, birthdate, language, nationality, identity_document_number, privilege_badges, version,
-       created_at, updated_at
+       created_at, updated_at, address2, address_label, opt_in, text_campaign_opt_in, sms_opt_in_verified, email_verified
 FROM guests WHERE merchant_id = $1 AND id = $2
 )sql"};
 
 inline constexpr query find_guest_by_email{"find_guest_by_email", R"sql(
 SELECT id, merchant_id, title, firstname, lastname, phone, mobile, email, street, zip_code, city, state,
        country, birthdate, language, nationality, identity_document_number, privilege_badges, version,
-       created_at, updated_at
+       created_at, updated_at, address2, address_label, opt_in, text_campaign_opt_in, sms_opt_in_verified, email_verified
 FROM guests WHERE merchant_id = $1 AND email_norm = $2
 )sql"};
 
 inline constexpr query find_guest_by_reference{"find_guest_by_reference", R"sql(
 SELECT g.id, g.merchant_id, g.title, g.firstname, g.lastname, g.phone, g.mobile, g.email, g.street,
        g.zip_code, g.city, g.state, g.country, g.birthdate, g.language, g.nationality,
-       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at
+       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at,
+       g.address2, g.address_label, g.opt_in, g.text_campaign_opt_in, g.sms_opt_in_verified, g.email_verified
 FROM guest_references AS r JOIN guests AS g ON g.merchant_id = r.merchant_id AND g.id = r.guest_id
 WHERE r.merchant_id = $1 AND r.reference = $2
 )sql"};
@@ -208,29 +209,35 @@ inline constexpr query insert_guest{
     .sql = R"sql(
 INSERT INTO guests (merchant_id, title, firstname, lastname, phone, mobile, email, email_norm, street,
                     zip_code, city, state, country, birthdate, language, nationality, identity_document_number,
-                    privilege_badges, version, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $19)
+                    privilege_badges, version, created_at, updated_at, address2, address_label, opt_in, text_campaign_opt_in, sms_opt_in_verified, email_verified)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $19,
+        $20, $21, $22, $23, $24, $25)
 ON CONFLICT DO NOTHING
 RETURNING id
 )sql",
     .sqlite_sql = R"sql(
 INSERT INTO guests (id, merchant_id, title, firstname, lastname, phone, mobile, email, email_norm, street,
                     zip_code, city, state, country, birthdate, language, nationality, identity_document_number,
-                    privilege_badges, version, created_at, updated_at)
+                    privilege_badges, version, created_at, updated_at, address2, address_label, opt_in, text_campaign_opt_in, sms_opt_in_verified, email_verified)
 VALUES (max(coalesce((SELECT max(id) FROM guests), 0), (SELECT highest_erased FROM guest_id_floor)) + 1,
-        $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $19)
+        $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $19,
+        $20, $21, $22, $23, $24, $25)
 ON CONFLICT DO NOTHING
 )sql"};
 
 /// Changes nothing when another guest of the merchant has the new email ($9), so the transaction stays usable (on
 /// PostgreSQL a unique violation would abort it). Two concurrent writers can both pass the check; the unique
 /// index then stops the second one (a unique_violation the store turns into already_exists).
+/// A changed email is no longer verified, whatever $26 says: whoever changes it (PMS push, PUT, an edit) cannot
+/// carry the old address's verification over.
 inline constexpr query update_guest{"update_guest", R"sql(
 UPDATE guests
 SET title = $3, firstname = $4, lastname = $5, phone = $6, mobile = $7, email = $8, email_norm = $9,
     street = $10, zip_code = $11, city = $12, state = $13, country = $14, birthdate = $15, language = $16,
     nationality = $17, identity_document_number = $18, privilege_badges = $19, version = version + 1,
-    updated_at = $20
+    updated_at = $20, address2 = $21, address_label = $22, opt_in = $23, text_campaign_opt_in = $24,
+    sms_opt_in_verified = $25,
+    email_verified = CASE WHEN email_norm IS NOT DISTINCT FROM $9 THEN $26 ELSE false END
 WHERE merchant_id = $1 AND id = $2
   AND NOT EXISTS (SELECT 1 FROM guests AS other
                   WHERE other.merchant_id = $1 AND other.email_norm = $9 AND other.id <> $2)
@@ -400,16 +407,17 @@ SELECT token_hash, merchant_id, partner_id, account_id, created_at, expires_at, 
 FROM sessions WHERE token_hash = $1
 )sql"};
 
-/// A token-authenticated request's one statement: the guest (find_guest's columns, 0 to 20), the session
-/// (find_session's, 21 to 27), the credentials generation (28) and the guest's custom fields as a JSON array of
-/// [name, value] pairs in position order (29). The aggregate differs: SQLite has json_group_array, whose input an
+/// A token-authenticated request's one statement: the guest (find_guest's columns, 0 to 26), the session
+/// (find_session's, 27 to 33), the credentials generation (34) and the guest's custom fields as a JSON array of
+/// [name, value] pairs in position order (35). The aggregate differs: SQLite has json_group_array, whose input an
 /// ordered subquery keeps in order (SQLite does not flatten it into an aggregate).
 inline constexpr query find_signed_in{
     .name = "find_signed_in",
     .sql = R"sql(
 SELECT g.id, g.merchant_id, g.title, g.firstname, g.lastname, g.phone, g.mobile, g.email, g.street,
        g.zip_code, g.city, g.state, g.country, g.birthdate, g.language, g.nationality,
-       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at,
+       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at, g.address2,
+       g.address_label, g.opt_in, g.text_campaign_opt_in, g.sms_opt_in_verified, g.email_verified,
        s.token_hash, s.merchant_id, s.partner_id, s.account_id, s.created_at, s.expires_at, s.revoked_at,
        (SELECT n FROM credentials_generation WHERE id = 1),
        (SELECT COALESCE(json_agg(json_build_array(f.name, f.value) ORDER BY f.position), '[]')::text
@@ -422,7 +430,8 @@ WHERE s.token_hash = $1
     .sqlite_sql = R"sql(
 SELECT g.id, g.merchant_id, g.title, g.firstname, g.lastname, g.phone, g.mobile, g.email, g.street,
        g.zip_code, g.city, g.state, g.country, g.birthdate, g.language, g.nationality,
-       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at,
+       g.identity_document_number, g.privilege_badges, g.version, g.created_at, g.updated_at, g.address2,
+       g.address_label, g.opt_in, g.text_campaign_opt_in, g.sms_opt_in_verified, g.email_verified,
        s.token_hash, s.merchant_id, s.partner_id, s.account_id, s.created_at, s.expires_at, s.revoked_at,
        (SELECT n FROM credentials_generation WHERE id = 1),
        (SELECT json_group_array(json_array(f.name, f.value))

@@ -111,6 +111,12 @@ inline guest read_guest(const auto& st) {
     g.version = st.int64(18);
     g.created_at = st.int64(19);
     g.updated_at = st.int64(20);
+    g.address2 = st.opt_text(21);
+    g.address_label = st.opt_text(22);
+    g.opt_in = st.boolean(23);
+    g.text_campaign_opt_in = st.boolean(24);
+    g.sms_opt_in_verified = st.boolean(25);
+    g.email_verified = st.boolean(26);
     return g;
 }
 
@@ -534,7 +540,8 @@ core::result<core::guest_id> guest_store<Backend>::insert(const guest& g) {
         statement st(conn_, queries::insert_guest, g.merchant, p.title, p.firstname, p.lastname, p.phone, p.mobile,
                      p.email, detail::normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country,
                      p.birthdate, p.language, p.nationality, g.identity_document_number,
-                     detail::strings_to_json(g.privilege_badges), clock_.now());
+                     detail::strings_to_json(g.privilege_badges), clock_.now(), g.address2, g.address_label,
+                     g.opt_in, g.text_campaign_opt_in, g.sms_opt_in_verified, g.email_verified);
         const auto inserted = Backend::inserted_id(conn_, st);
         if (!inserted) {
             return core::fail(core::errc::already_exists, "email already used by another guest",
@@ -557,7 +564,8 @@ core::result<std::pair<std::int64_t, unix_seconds>> guest_store<Backend>::write_
         statement st(conn_, queries::update_guest, g.merchant, g.id, p.title, p.firstname, p.lastname, p.phone,
                      p.mobile, p.email, detail::normalized(p.email), p.street, p.zip_code, p.city, p.state, p.country,
                      p.birthdate, p.language, p.nationality, g.identity_document_number,
-                     detail::strings_to_json(g.privilege_badges), clock_.now());
+                     detail::strings_to_json(g.privilege_badges), clock_.now(), g.address2, g.address_label, g.opt_in,
+                     g.text_campaign_opt_in, g.sms_opt_in_verified, g.email_verified);
         if (st.step()) {
             written.emplace(st.int64(0), st.int64(1));
         }
@@ -728,10 +736,10 @@ std::optional<signed_in> session_store<Backend>::find_signed_in(const secret_has
     if (!st.step()) {
         return std::nullopt;
     }
-    signed_in out{.session = detail::read_session(detail::columns_from<statement>{st, 21}),
+    signed_in out{.session = detail::read_session(detail::columns_from<statement>{st, 27}),
                   .guest = detail::read_guest(st),
-                  .credentials_generation = st.int64(28)};
-    out.guest.custom_fields = detail::custom_fields_from_json(st.text(29));
+                  .credentials_generation = st.int64(34)};
+    out.guest.custom_fields = detail::custom_fields_from_json(st.text(35));
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include "domain/accounts.hpp"
 #include "unit/domain/fixture.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace guestd::domain {
@@ -138,6 +139,34 @@ TEST_F(Crm, CustomFieldsReplaceByNameAndReportUnknownStays) {
     EXPECT_EQ(view.customer[0].values, std::vector<std::string>{"Platinum"});
     ASSERT_EQ(view.stays.size(), 1u);
     EXPECT_EQ(view.stays[0].data.at(0).value, "Booking.com");
+}
+
+TEST_F(Crm, EachOptInChangeAppendsOneConsentEventAndNoChangeAppendsNone) {
+    push_booking("B1", "olga@example.com");
+    const actor who{caller_.partner, "198.51.100.7", "req-9"};
+    auto uow = db_->begin(store::tx::write);
+    const auto before = *uow->guests().find_by_email(merchant_, "olga@example.com");
+    const auto consents = [&] { return uow->consents().list_for_guest(merchant_, before.id); };
+    const auto already = consents().size();
+
+    auto after = before;
+    record_opt_in_consents(*uow, before, after, who, 100);
+    EXPECT_EQ(consents().size(), already);
+
+    after.opt_in = true;
+    record_opt_in_consents(*uow, before, after, who, 101);
+    auto both = after;
+    both.opt_in = false;
+    both.text_campaign_opt_in = true;
+    record_opt_in_consents(*uow, after, both, who, 102);
+
+    const auto events = consents();
+    ASSERT_EQ(events.size(), already + 3);
+    std::vector<std::string> kinds;
+    for (auto i = already; i < events.size(); ++i) kinds.push_back(events[i].kind);
+    EXPECT_THAT(kinds, ::testing::UnorderedElementsAre("email_opt_in.granted", "email_opt_in.withdrawn",
+                                                       "sms_opt_in.granted"));
+    EXPECT_EQ(events.back().source_address, "198.51.100.7");
 }
 
 }  // namespace

@@ -121,6 +121,21 @@ TEST_F(Recovery, CompletingRevokesSessionsAndQueuesANotice) {
     EXPECT_EQ(bodies(mail.front().content).find("code="), std::string::npos);
 }
 
+TEST_F(Recovery, ACompletedResetVerifiesTheEmailItWasSentToAndNothingElseDoes) {
+    const auto verified = [&] {
+        auto uow = db_->begin(store::tx::read);
+        return uow->guests().find_by_email(merchant_, "jane@example.com")->email_verified;
+    };
+    EXPECT_FALSE(verified());
+    recovery().request(by_email("jane@example.com"));
+    EXPECT_FALSE(verified());  // a request alone proves nothing
+    const auto code = last_code();
+    EXPECT_EQ(complete_code(code, "password"), core::errc::invalid_argument);  // refused by the policy
+    EXPECT_FALSE(verified());
+    ASSERT_EQ(complete_code(code), core::errc{});
+    EXPECT_TRUE(verified());
+}
+
 TEST_F(Recovery, CodesExpire) {
     recovery().request(by_email("jane@example.com"));
     const auto code = last_code();
