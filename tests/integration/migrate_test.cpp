@@ -41,7 +41,8 @@ constexpr std::string_view password = "correct horse battery staple";
 const std::vector<std::string> all_tables{
     "merchants", "mail_templates", "partners", "partner_merchants", "guests", "guest_references",
     "guest_custom_fields", "accounts", "sessions", "reservations", "reservation_custom_fields",
-    "email_list_members", "resets", "throttles", "outbox", "audit_events", "consent_events"};
+    "email_list_members", "resets", "throttles", "outbox", "audit_events", "consent_events", "oauth_families",
+    "oauth_tokens"};
 
 /// The tables whose rows the schema itself writes (the migrations applied, the credentials counter), which
 /// migrate-data never copies.
@@ -321,6 +322,16 @@ TEST_F(MigrateData, PostgreSQLAnswersEveryReadAsSQLiteDidAndEveryCredentialCarri
     ASSERT_TRUE(has_status(put_guest_info(ada_token, json::object{{"mobile", "+33612345678"}}), 200));
     EXPECT_FALSE(has_status(login_call(bob, "not the password at all"), 200));
 
+    // A Paytronix app's login (a token family with its access and refresh tokens), credentials in the body.
+    const http_response granted =
+        post("/rest/19.2/oauth/requestGuestToken.json",
+             json::object{{"grant_type", "password"}, {"username", ada}, {"password", password}, {"merchantId", 1234},
+                          {"client_id", acme_.client_id}, {"client_secret", acme_.client_secret}},
+             {{"Authorization", ""}});
+    ASSERT_TRUE(has_status(granted, 200)) << granted.body;
+    const std::string access_token = string_at(granted.json().as_object(), "access_token");
+    const std::string refresh_token = string_at(granted.json().as_object(), "refresh_token");
+
     // A reset whose email cannot leave (the SMTP server refuses), and one for nobody (a throttle row).
     ASSERT_TRUE(is_reset_success(request_reset(json::object{{"merchantId", 1234}, {"email", bob}}), bob));
     ASSERT_TRUE(is_reset_success(request_reset(json::object{{"merchantId", 1234}, {"email", "nobody@example.com"}}),
@@ -361,7 +372,8 @@ TEST_F(MigrateData, PostgreSQLAnswersEveryReadAsSQLiteDidAndEveryCredentialCarri
         EXPECT_NE(moved.err.find(line), std::string::npos) << "progress should name " << line << ": " << moved.err;
     }
     EXPECT_EQ(secrets_in(moved.out + moved.err,
-                         {ada_token, bob_token, eve_token, hotel_a_.hotel_token, hotel_b_.hotel_token, acme_.token,
+                         {ada_token, bob_token, eve_token, access_token, refresh_token, hotel_a_.hotel_token,
+                          hotel_b_.hotel_token, acme_.token,
                           beta_.token, acme_.client_secret, bravo_.client_secret, std::string(password)}),
               std::vector<std::string>{});
     EXPECT_EQ(read_file(source_), source_bytes) << "the SQLite file is read, never written";
