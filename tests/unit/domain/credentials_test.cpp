@@ -3,6 +3,7 @@
 // the remembered answer never outlives the truth: not past a change, and not past the end of an overlap.
 #include "domain/credentials.hpp"
 
+#include "domain/accounts.hpp"
 #include "unit/domain/fixture.hpp"
 #include "unit/domain/recording_database.hpp"
 
